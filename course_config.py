@@ -1,0 +1,43 @@
+"""The one file a mentor edits: the course, its weeks, grading limits and late policy.
+
+Plain values only. `coursekit` reads this file and rejects unknown weeks, wrong types
+and impossible limits with a one-line message naming the field.
+"""
+
+from coursekit.config import Course, LatePolicy, Limits, Week
+
+COURSE = Course(
+    title="Learning the latent structure in LLMs",
+    seed=1234,  # seeds random, numpy and torch before every cell run for grading
+    min_mistakes_per_function=3,  # validate fails a graded function with fewer
+    weeks=(
+        Week(
+            number=6,
+            slug="week06_transformer",
+            title="Attention and the transformer from scratch",
+            notebooks=("transformer.ipynb",),
+            data=("seq2seq",),  # folders of data/ copied next to the released notebook
+            points=100,
+            due="2026-12-11T23:59:00+00:00",
+        ),
+        Week(
+            number=8,
+            slug="week08_bert_gpt",
+            title="BERT and miniGPT trained from scratch",
+            notebooks=("bert_gpt.ipynb",),
+            data=("shakespeare",),
+            points=100,
+            due="2026-12-25T23:59:00+00:00",
+        ),
+    ),
+    limits=Limits(
+        cell_timeout_s=60,  # one notebook cell (train and gpu-extra cells are skipped)
+        check_timeout_s=20,  # one probe calling the learner's function
+        notebook_timeout_s=300,  # the whole submission, cells and probes
+        memory_mb=4096,  # address space; torch alone maps about 1 GB
+        max_processes=64,
+        max_file_mb=64,
+        max_output_mb=64,  # probe outputs written back from the sandbox
+    ),
+    late=LatePolicy(grace_minutes=15, penalty_per_day=0.10, max_days_late=7),
+)

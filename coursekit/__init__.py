@@ -1,0 +1,6 @@
+"""coursekit: author, release, self-check, validate and grade notebook assignments."""
+
+from coursekit.selfcheck import check, data_path
+
+__all__ = ["check", "data_path"]
+__version__ = "0.1.0"

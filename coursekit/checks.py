@@ -1,0 +1,132 @@
+"""The seam between course content and tooling: check and mistake definitions.
+
+A week's folder `autograder/<week>/` holds three plain Python files:
+
+- `public.py`: ``CHECKS = [Check(...), ...]``; shipped with the release so mentees can run them.
+- `hidden.py`: ``CHECKS = [...]`` used only for grading; may reuse probes from public.py via
+  ``public = sibling_module(__file__, "public")``.
+- `mistakes.py`: ``MISTAKES = [Mistake(...), ...]``: known wrong implementations, as code.
+
+A probe takes the namespace of an executed notebook and returns named outputs (tensors, arrays,
+numbers). Expected outputs are never written by hand: they are the probe's outputs on the
+reference solution. The same definition serves the mentee's `check()`, grading, feedback and
+mistake diagnosis.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from coursekit.errors import CheckDefinitionError
+
+Namespace = Mapping[str, Any]
+Probe = Callable[[Namespace], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One graded check of one function.
+
+    atol/rtol: the comparison is |learner - expected| <= atol + rtol * |expected|, in float64
+    where the probe feeds float64. Loosen only with a comment saying why.
+    """
+
+    name: str  # unique within the week; shown to learners
+    function: str  # the graded function or class in the notebook
+    probe: Probe
+    points: float = 1.0
+    description: str = ""  # what is checked, in words a learner understands
+    atol: float = 1e-6
+    rtol: float = 1e-6
+    timeout_s: float | None = None  # None: course_config's limits.check_timeout_s
+    visibility: Literal["public", "hidden"] = "public"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A catalogued wrong implementation: `code` redefines `function` (and only it)."""
+
+    name: str  # e.g. "no_scaling"
+    function: str
+    hint: str  # one line addressed to the learner: "your attention is not scaled by 1/sqrt(d_k)"
+    code: str
+
+
+@dataclass(frozen=True)
+class WeekChecks:
+    checks: tuple[Check, ...]
+    mistakes: tuple[Mistake, ...]
+    folder: Path
+
+    @property
+    def public(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.visibility == "public")
+
+    def for_function(self, function: str) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.function == function)
+
+    def by_name(self, name: str) -> Check:
+        for check in self.checks:
+            if check.name == name:
+                return check
+        raise KeyError(name)
+
+
+def load_module(path: Path) -> Any:
+    """Import a Python file under a name unique to its path (weeks may share file names)."""
+    path = path.resolve()
+    name = "_coursekit_" + "_".join(path.with_suffix("").parts[-3:]).replace("-", "_")
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        del sys.modules[name]
+        raise CheckDefinitionError(f"{path}: cannot be imported ({type(exc).__name__}: {exc})") from exc
+    return module
+
+
+def sibling_module(file: str, name: str) -> Any:
+    """Import `name`.py from the folder of `file`: lets hidden.py reuse public.py's probes."""
+    return load_module(Path(file).parent / f"{name}.py")
+
+
+def _listed(path: Path, attribute: str, kind: type) -> tuple:
+    if not path.is_file():
+        return ()
+    items = getattr(load_module(path), attribute, None)
+    if not isinstance(items, (list, tuple)) or not all(isinstance(i, kind) for i in items):
+        raise CheckDefinitionError(f"{path}: define {attribute} = [{kind.__name__}(...), ...]")
+    return tuple(items)
+
+
+def load_checks(folder: Path, *, hidden: bool = True) -> WeekChecks:
+    """Load a week's checks (public, and hidden unless told not to) and its mistake catalogue."""
+    if not (folder / "public.py").is_file():
+        raise CheckDefinitionError(f"{folder}: no public.py; a week needs CHECKS in public.py")
+    public = _listed(folder / "public.py", "CHECKS", Check)
+    hidden_checks = _listed(folder / "hidden.py", "CHECKS", Check) if hidden else ()
+    checks = public + tuple(replace(c, visibility="hidden") for c in hidden_checks)
+    for check in public:
+        if check.visibility != "public":
+            raise CheckDefinitionError(f"{folder / 'public.py'}: check {check.name} is not public; move it to hidden.py")
+    names = [c.name for c in checks]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise CheckDefinitionError(f"{folder}: check names must be unique, repeated: {', '.join(duplicated)}")
+    bad = [n for n in names if "/" in n or not n]
+    if bad:
+        raise CheckDefinitionError(f"{folder}: check names may not be empty or contain '/': {bad}")
+    mistakes = _listed(folder / "mistakes.py", "MISTAKES", Mistake) if hidden else ()
+    mistake_names = [m.name for m in mistakes]
+    if len(set(mistake_names)) != len(mistake_names):
+        raise CheckDefinitionError(f"{folder / 'mistakes.py'}: mistake names must be unique")
+    return WeekChecks(checks=checks, mistakes=mistakes, folder=folder)

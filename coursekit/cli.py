@@ -1,0 +1,92 @@
+"""The `coursekit` command: wires each verb to the typed function that does its work."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from coursekit.errors import CourseKitError, ExitCode
+
+
+def _weeks(course, week: str | None):
+    return [course.week(week)] if week else list(course.weeks)
+
+
+def cmd_release(week: str | None) -> ExitCode:
+    from coursekit.config import load_course
+    from coursekit.release import release_week
+
+    course = load_course()
+    for w in _weeks(course, week):
+        paths = release_week(course, w)
+        print(f"released {w.slug}: {paths.release.relative_to(course.root)}, {paths.solution.relative_to(course.root)}")
+    return ExitCode.OK
+
+
+def cmd_validate(week: str | None, as_json: bool) -> ExitCode:
+    from coursekit.config import load_course
+    from coursekit.validate import print_report, print_summary, validate_week
+
+    course = load_course()
+    reports = [validate_week(course, w) for w in _weeks(course, week)]
+    for report in reports:
+        print_report(report, as_json)
+    if len(reports) > 1 and not as_json:
+        print_summary(reports)
+    return ExitCode.OK if all(r.ok for r in reports) else ExitCode.FAILED
+
+
+def cmd_check(notebook: Path, function: str | None) -> ExitCode:
+    from coursekit.selfcheck import check_notebook
+
+    return ExitCode.OK if check_notebook(notebook, function) else ExitCode.FAILED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coursekit", description=__doc__)
+    verbs = parser.add_subparsers(dest="verb", required=True)
+
+    release = verbs.add_parser("release", help="write release/<week>/ and solutions/<week>/ from source/")
+    release.add_argument("week", nargs="?", help="slug or number; all weeks if left out")
+    release.set_defaults(run=lambda a: cmd_release(a.week))
+
+    validate = verbs.add_parser("validate", help="prove a week's checks: key 100%%, stub 0, mistakes named, no leaks")
+    validate.add_argument("week", nargs="?", help="slug or number; all weeks if left out")
+    validate.add_argument("--json", action="store_true", help="print one JSON object per week")
+    validate.set_defaults(run=lambda a: cmd_validate(a.week, a.json))
+
+    check = verbs.add_parser("check", help="run a saved release notebook's public checks (before submitting)")
+    check.add_argument("notebook", type=Path)
+    check.add_argument("--function", help="only this graded function")
+    check.set_defaults(run=lambda a: cmd_check(a.notebook, a.function))
+
+    _add_grading(verbs)
+    return parser
+
+
+def _add_grading(verbs) -> None:
+    """`grade` and `export` live in their own modules; wired here when present."""
+    try:
+        from coursekit.grade import add_parser as add_grade
+        from coursekit.export import add_parser as add_export
+    except ImportError:
+        return
+    add_grade(verbs)
+    add_export(verbs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except CourseKitError as exc:
+        print(f"coursekit: error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("coursekit: interrupted; finished results are kept, rerun to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""`coursekit release WEEK`: the student notebook, its public checks, and the answer key."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from nbformat import NotebookNode
+
+from coursekit import notebook
+from coursekit.arrays import save_npz
+from coursekit.checks import Check, load_checks
+from coursekit.compare import matches
+from coursekit.config import Course, Week, WeekPaths
+from coursekit.errors import CheckDefinitionError, NotebookError
+from coursekit.reference import Reference, load_reference
+from coursekit.selfcheck import CHECKS_FOLDER
+
+STUB = "raise NotImplementedError"
+
+
+def student_notebook(source: NotebookNode, path: Path) -> NotebookNode:
+    """Drop solution-only cells, replace solution regions with the stub, clear outputs."""
+    from nbgrader.preprocessors import (
+        ClearSolutions,  # heavy import, only needed by authors
+    )
+
+    notebook.solution_regions(source, path)  # one-line errors for malformed markers first
+    nb = copy.deepcopy(source)
+    nb.cells = [c for c in nb.cells if notebook.SOLUTION_ONLY not in notebook.tags(c)]
+    clear = ClearSolutions(code_stub={"python": STUB}, enforce_metadata=False)
+    nb, _ = clear.preprocess(nb, {})
+    return notebook.clear_outputs(nb)
+
+
+def answer_key(source: NotebookNode) -> NotebookNode:
+    """The source with its marker lines removed and outputs cleared."""
+    nb = notebook.clear_outputs(copy.deepcopy(source))
+    for cell in nb.cells:
+        lines = cell.source.split("\n")
+        cell.source = "\n".join(line for line in lines if notebook.BEGIN not in line and notebook.END not in line)
+    return nb
+
+
+def _public_arrays(ref: Reference, public: list[Check]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Expected outputs of the public checks, and each mistake's outputs where they differ."""
+    expected, wrong = {}, {}
+    for check in public:
+        reference = ref.outputs[check.name]
+        expected.update({f"{check.name}/{o}": a for o, a in reference.items()})
+        for mistake, outputs in ref.mistake_outputs(check.name).items():
+            if not matches(check, reference, outputs):
+                wrong.update({f"{mistake}/{check.name}/{o}": a for o, a in outputs.items()})
+    return expected, wrong
+
+
+@dataclass
+class Built:
+    student: NotebookNode
+    key: NotebookNode
+
+
+def build_notebooks(paths: WeekPaths) -> Built:
+    source = notebook.read(paths.source)
+    return Built(student_notebook(source, paths.source), answer_key(source))
+
+
+def release_week(course: Course, week: Week) -> WeekPaths:
+    """Write release/<week>/ and solutions/<week>/ from source/ and autograder/."""
+    paths = course.paths(week)
+    built = build_notebooks(paths)
+    checks = load_checks(paths.autograder)
+    ref = load_reference(course, paths)
+    failed = [f"{k} ({v})" for k, v in ref.errors.items() if k.split("/")[0] == "submission"]
+    if failed:
+        raise CheckDefinitionError(f"{paths.source}: the reference fails checks: {'; '.join(failed)[:500]}; fix the solution or the probe")
+
+    if paths.release_dir.exists():
+        shutil.rmtree(paths.release_dir)
+    notebook.write(built.student, paths.release)
+    notebook.write(built.key, paths.solution)
+    folder = paths.release_dir / CHECKS_FOLDER
+    folder.mkdir(parents=True)
+    shutil.copyfile(paths.autograder / "public.py", folder / "public.py")
+    expected, wrong = _public_arrays(ref, list(checks.public))
+    save_npz(folder / "expected.npz", expected)
+    save_npz(folder / "mistakes.npz", wrong)
+    manifest = {
+        "week": week.slug,
+        "title": week.title,
+        "check_timeout_s": course.limits.check_timeout_s,
+        "checks": [{"name": c.name, "function": c.function, "points": c.points} for c in checks.public],
+        "mistakes": {m.name: m.hint for m in checks.mistakes},
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    for name in week.data:
+        data = course.root / "data" / name
+        if not data.is_dir():
+            raise NotebookError(f"{course.root / 'course_config.py'}: week {week.slug} ships data/{name}, which does not exist")
+        shutil.copytree(data, paths.release_dir / "data" / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return paths

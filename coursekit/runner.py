@@ -1,0 +1,207 @@
+"""Execute a notebook and run probes on its namespace; write only outputs and statuses.
+
+Run as ``python -m coursekit.runner JOB.json``, in a child process (sandboxed when grading).
+The parent never trusts this process: it reads back plain arrays and short JSON records,
+and compares them with the reference itself.
+
+The cells run in one in-process IPython shell rather than a Jupyter kernel (nbclient): a
+kernel adds ZMQ sockets, a second process and about a second per notebook, and the parent
+kills the whole sandbox on any hang anyway. Per-cell and per-check limits use SIGALRM.
+
+Layout of the output folder:
+    cells.json                       one record per cell: index, status, error, seconds
+    progress.json                    the cell or check being run (read if the process dies)
+    outputs/<variant>/<check>.npz    a probe's outputs
+    outputs/<variant>/<check>.json   or why it produced none
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import signal
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+RUNNER_ENV = "COURSEKIT_RUNNER"  # set while a notebook runs here: check() stays silent
+SUBMISSION = "submission"  # the variant name of the notebook as written
+CELL_FILE = re.compile(r"ipython-input-(\d+)-")
+
+
+@dataclass
+class Job:
+    notebook: str
+    checks_folder: str
+    out: str
+    hidden: bool = True  # run hidden checks too
+    mistakes: bool = False  # also run every catalogued mistake as a variant (trusted runs only)
+    skip_tags: list[str] = field(default_factory=lambda: ["train", "gpu-extra"])
+    skip_cells: list[int] = field(default_factory=list)
+    skip_checks: list[str] = field(default_factory=list)  # "variant/check" already done by an earlier attempt
+    cell_timeout_s: float = 60
+    check_timeout_s: float = 20
+    seed: int = 1234
+    threads: int = 1
+
+
+class Timeout(BaseException):
+    """Raised by SIGALRM; a BaseException so `except Exception` in learner code misses it."""
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise Timeout()
+
+
+def _arm(seconds: float) -> None:
+    # re-fire every second in case learner code swallows the first one
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+
+
+def _disarm() -> None:
+    signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data))
+    os.replace(tmp, path)
+
+
+def seed_everything(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def describe(exc: BaseException, cell_of: dict[int, int]) -> str:
+    """A short, one-line account of an exception: type, message, and the notebook cell."""
+    from coursekit.errors import ProbeError
+
+    if isinstance(exc, Timeout):
+        return "timed out"
+    if isinstance(exc, NotImplementedError):
+        return "NotImplementedError: not implemented yet"
+    where = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        match = CELL_FILE.search(frame.filename or "")
+        if match and int(match.group(1)) in cell_of:
+            where = f" (cell {cell_of[int(match.group(1))]}, line {frame.lineno})"
+            break
+    if isinstance(exc, ProbeError):
+        return f"{exc}{where}"
+    message = " ".join(str(exc).split())[:300]
+    return f"{type(exc).__name__}: {message}{where}"
+
+
+def run_cells(shell: Any, job: Job, out: Path, cell_of: dict[int, int]) -> list[dict]:
+    """Run the notebook's code cells in order; an error or timeout stops only that cell."""
+    from coursekit.notebook import read, tags
+
+    records = []
+    skip_tags = set(job.skip_tags)
+    for index, cell in enumerate(read(Path(job.notebook)).cells):
+        if cell.cell_type != "code":
+            continue
+        if tags(cell) & skip_tags or index in job.skip_cells:
+            records.append({"index": index, "status": "skipped"})
+            continue
+        _write_json(out / "progress.json", {"phase": "cell", "cell": index})
+        cell_of[shell.execution_count] = index
+        start = time.perf_counter()
+        _arm(job.cell_timeout_s)
+        try:
+            result = shell.run_cell(cell.source, store_history=True, silent=False)
+        except Timeout:  # raised outside the cell's own code, e.g. while compiling
+            result = None
+        finally:
+            _disarm()
+        record = {"index": index, "status": "ok", "seconds": round(time.perf_counter() - start, 3)}
+        error = None if result is None else (result.error_in_exec or result.error_before_exec)
+        if result is None or isinstance(error, Timeout):
+            record.update(status="timeout", error=f"cell {index} ran past {job.cell_timeout_s:g} s")
+        elif error is not None:
+            record.update(status="error", error=describe(error, cell_of))
+        records.append(record)
+        _write_json(out / "cells.json", records)
+    return records
+
+
+def run_probes(ns: dict, variant: str, checks: tuple, job: Job, out: Path, cell_of: dict[int, int]) -> None:
+    from coursekit.arrays import save_npz, to_array
+
+    folder = out / "outputs" / variant
+    folder.mkdir(parents=True, exist_ok=True)
+    for check in checks:
+        if f"{variant}/{check.name}" in job.skip_checks:
+            continue
+        _write_json(out / "progress.json", {"phase": "check", "variant": variant, "check": check.name})
+        seed_everything(job.seed)
+        timeout = check.timeout_s or job.check_timeout_s
+        _arm(timeout)
+        try:
+            outputs = check.probe(ns)
+            _disarm()
+            if not isinstance(outputs, dict) or not outputs:
+                raise TypeError("a probe must return a non-empty dict of outputs")
+            arrays = {}
+            for name, value in outputs.items():
+                if not isinstance(name, str) or "/" in name:
+                    raise TypeError(f"output name {name!r} must be a string without '/'")
+                arrays[name] = to_array(value)
+            save_npz(folder / f"{check.name}.npz", arrays)
+        except BaseException as exc:  # noqa: BLE001 - every failure becomes a record, the run goes on
+            _disarm()
+            error = f"timed out after {timeout:g} s" if isinstance(exc, Timeout) else describe(exc, cell_of)
+            status = "timeout" if isinstance(exc, Timeout) else "error"
+            _write_json(folder / f"{check.name}.json", {"status": status, "error": error})
+
+
+def main(job_file: str) -> None:
+    job = Job(**json.loads(Path(job_file).read_text()))
+    os.environ[RUNNER_ENV] = "1"
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    out = Path(job.out)
+    out.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGALRM, _on_alarm)
+
+    import torch
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from coursekit.checks import load_checks
+
+    torch.set_num_threads(job.threads)
+    week = load_checks(Path(job.checks_folder), hidden=job.hidden)
+    seed_everything(job.seed)
+    shell = InteractiveShell.instance()
+    cell_of: dict[int, int] = {}
+    run_cells(shell, job, out, cell_of)
+
+    ns = shell.user_ns
+    snapshot = dict(ns)
+    run_probes(ns, SUBMISSION, week.checks, job, out, cell_of)
+    if job.mistakes:
+        for mistake in week.mistakes:
+            ns.clear()
+            ns.update(snapshot)
+            try:
+                exec(compile(mistake.code, f"<mistake {mistake.name}>", "exec"), ns)
+            except Exception as exc:  # a broken catalogue entry is reported by validate
+                _write_json(out / "outputs" / f"{mistake.name}.error.json", {"error": describe(exc, cell_of)})
+                continue
+            run_probes(ns, mistake.name, week.checks, job, out, cell_of)
+    _write_json(out / "progress.json", {"phase": "done"})
+    sys.stdout.flush()
+    os._exit(0)  # do not wait for threads the notebook left running
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,239 @@
+"""`coursekit validate WEEK`: prove a week's checks are a valid assessment.
+
+Holds only when: the answer key scores 100%; the released stub fails every check; every
+catalogued mistake fails a check and is named there uniquely; release/ matches source/; and
+nothing of the solutions, hidden checks or mistakes appears in release/.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from coursekit import notebook
+from coursekit.arrays import load_npz
+from coursekit.checks import WeekChecks, load_checks
+from coursekit.compare import CheckResult, compare
+from coursekit.config import Course, Week, WeekPaths
+from coursekit.errors import CheckDefinitionError, NotebookError
+from coursekit.execute import Execution, execute
+from coursekit.reference import Reference, load_reference
+from coursekit.release import build_notebooks
+from coursekit.runner import SUBMISSION, Job
+from coursekit.selfcheck import CHECKS_FOLDER
+
+TEXT_SUFFIXES = {".ipynb", ".py", ".json", ".md", ".txt", ".tsv", ".csv", ".html", ".yaml", ".yml"}
+MIN_LEAK_LINE = 16  # shorter lines (`return x`, `x = x + 1`) are too common to call leaks
+
+
+@dataclass
+class Validation:
+    week: str
+    max_points: float = 0.0
+    reference_points: float = 0.0
+    stub_points: float = 0.0
+    checks: list[dict] = field(default_factory=list)
+    mistakes_total: int = 0
+    mistakes_caught: int = 0
+    mistakes_named: int = 0
+    mistakes: list[dict] = field(default_factory=list)
+    leaks: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.max_points > 0
+            and self.reference_points == self.max_points
+            and not any(c["stub_passed"] for c in self.checks)
+            and self.mistakes_caught == self.mistakes_named == self.mistakes_total
+            and not self.leaks
+            and not self.problems
+        )
+
+    def summary(self) -> dict:
+        keys = ("week", "max_points", "reference_points", "stub_points", "checks", "mistakes_total",
+                "mistakes_caught", "mistakes_named", "leaks")
+        return {k: getattr(self, k) for k in keys} | {"mistakes": self.mistakes, "problems": self.problems, "ok": self.ok}
+
+
+def structure(paths: WeekPaths, checks: WeekChecks, min_mistakes: int) -> list[str]:
+    """Authoring errors (raised) and shortfalls (returned) in how the notebook meets its checks."""
+    source = notebook.read(paths.source)
+    graded = notebook.graded_names(source, paths.source)
+    if not graded:
+        raise NotebookError(f"{paths.source}: no solution regions ({notebook.BEGIN} ... {notebook.END}); mark the answers")
+    checked = {c.function for c in checks.checks}
+    for name in graded:
+        if name not in checked:
+            raise CheckDefinitionError(
+                f"{paths.source}: graded function `{name}` has no check; add a Check(..., '{name}', ...) "
+                f"to {paths.autograder / 'public.py'}")
+    public = {c.function for c in checks.public}
+    problems = [f"`{n}` has no public check: mentees could not self-check it" for n in graded if n not in public]
+    problems += [f"check {c.name} is for `{c.function}`, which the notebook does not grade"
+                 for c in checks.checks if c.function not in graded]
+    problems += [f"check {c.name} gives {c.points} points; every check must be worth points"
+                 for c in checks.checks if c.points <= 0]
+    calls = set(notebook.check_calls(source))
+    problems += [f"`{n}` has no check(\"{n}\") cell after it" for n in graded if n not in calls]
+    for name in graded:
+        count = sum(m.function == name for m in checks.mistakes)
+        if count < min_mistakes:
+            problems.append(f"`{name}` has {count} catalogued mistakes; add at least {min_mistakes} to mistakes.py")
+    problems += [f"mistake {m.name} is for `{m.function}`, which the notebook does not grade"
+                 for m in checks.mistakes if m.function not in graded]
+    return problems
+
+
+def in_sync(paths: WeekPaths) -> list[str]:
+    """Whether the committed release and answer key are what `coursekit release` makes now."""
+    built = build_notebooks(paths)
+    problems = []
+    for made, path in ((built.student, paths.release), (built.key, paths.solution)):
+        if not path.is_file() or nbformat.writes(made) != nbformat.writes(notebook.read(path)):
+            problems.append(f"{path} is out of date; run `coursekit release {paths.week.slug}`")
+    return problems
+
+
+def run_notebook(course: Course, paths: WeekPaths, path: Path) -> Execution:
+    limits = course.limits
+    job = Job(notebook=str(path), checks_folder=str(paths.autograder), out="", hidden=True,
+              cell_timeout_s=limits.cell_timeout_s, check_timeout_s=limits.check_timeout_s, seed=course.seed)
+    return execute(job, deadline_s=limits.notebook_timeout_s, workdir=path.parent)
+
+
+def score(checks: WeekChecks, ref: Reference, run: Execution, variant: str = SUBMISSION) -> list[CheckResult]:
+    """Compare one execution's outputs with the reference, naming matched mistakes."""
+    results = []
+    for check in checks.checks:
+        record = run.probe(check.name, variant)
+        expected = ref.outputs.get(check.name, {})
+        results.append(compare(check, expected, record.outputs, record.error, ref.mistake_outputs(check.name)))
+    return results
+
+
+def _mistakes(checks: WeekChecks, ref: Reference, report: Validation) -> None:
+    for mistake in checks.mistakes:
+        results = []
+        for check in checks.checks:
+            outputs = ref.mistakes.get(mistake.name, {}).get(check.name)
+            error = ref.errors.get(f"{mistake.name}/{check.name}")
+            results.append(compare(check, ref.outputs.get(check.name, {}), outputs, error,
+                                   ref.mistake_outputs(check.name)))
+        failed = [r for r in results if not r.passed]
+        named = [r.check.name for r in failed if r.mistakes == [mistake.name]]
+        report.mistakes.append({"name": mistake.name, "function": mistake.function,
+                                "failed_checks": [r.check.name for r in failed], "named_by": named})
+        report.mistakes_caught += bool(failed)
+        report.mistakes_named += bool(named)
+    report.mistakes_total = len(checks.mistakes)
+
+
+def _lines(text: str) -> set[str]:
+    return {line.strip() for line in text.splitlines()}
+
+
+def _release_lines(path: Path) -> set[str]:
+    if path.suffix == ".ipynb":
+        return {line for cell in notebook.read(path).cells for line in _lines(cell.source)}
+    return _lines(path.read_text(errors="replace"))
+
+
+def leaks(paths: WeekPaths, checks: WeekChecks) -> list[str]:
+    """Solution lines, hidden-check or mistake code, and hidden check names found in release/."""
+    source = notebook.read(paths.source)
+    secret = {line for r in notebook.solution_regions(source, paths.source) for line in _lines(r.text)}
+    for name in ("hidden.py", "mistakes.py"):
+        if (paths.autograder / name).is_file():
+            secret |= _lines((paths.autograder / name).read_text())
+    given = _lines((paths.autograder / "public.py").read_text())  # lines mentees are meant to see
+    given |= {line for cell in build_notebooks(paths).student.cells for line in _lines(cell.source)}
+    secret = {s for s in secret - given if len(s) >= MIN_LEAK_LINE and not s.startswith("#")}
+    hidden = {c.name for c in checks.checks if c.visibility == "hidden"}
+    found = []
+    for path in sorted(p for p in paths.release_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(paths.root)
+        if path.name in ("hidden.py", "mistakes.py") or path.suffix in (".pkl", ".pickle", ".pt"):
+            found.append(f"{rel}: must not be released")
+        elif path.suffix == ".npz":
+            keys = {part for key in load_npz(path) for part in key.split("/")}
+            found += [f"{rel}: holds outputs of hidden check {k}" for k in sorted(keys & hidden)]
+        elif path.suffix in TEXT_SUFFIXES:
+            lines = _release_lines(path)
+            found += [f"{rel}: contains secret line `{s[:60]}`" for s in sorted(secret & lines)]
+            text = "\n".join(lines)
+            found += [f"{rel}: names hidden check {n}" for n in sorted(hidden) if n in text]
+    return found
+
+
+def validate_week(course: Course, week: Week) -> Validation:
+    paths = course.paths(week)
+    checks = load_checks(paths.autograder)
+    report = Validation(week=week.slug)
+    report.problems += structure(paths, checks, course.min_mistakes_per_function)
+    report.problems += in_sync(paths)
+    if not (paths.release_dir / CHECKS_FOLDER / "manifest.json").is_file():
+        report.problems.append(f"{paths.release_dir / CHECKS_FOLDER} is missing; run `coursekit release {week.slug}`")
+
+    ref = load_reference(course, paths)
+    report.problems += [f"the reference fails {k.split('/', 1)[1]}: {v}" for k, v in ref.errors.items()
+                        if k.startswith(SUBMISSION + "/")]
+    key = score(checks, ref, run_notebook(course, paths, paths.solution))
+    stub = score(checks, ref, run_notebook(course, paths, paths.release))
+    for k, s in zip(key, stub, strict=True):
+        report.checks.append({"name": k.check.name, "function": k.check.function, "points": k.check.points,
+                              "visibility": k.check.visibility, "reference_passed": k.passed,
+                              "stub_passed": s.passed})
+    report.max_points = sum(c.points for c in checks.checks)
+    report.reference_points = sum(r.score for r in key)
+    report.stub_points = sum(r.score for r in stub)
+    _mistakes(checks, ref, report)
+    report.leaks = leaks(paths, checks)
+    return report
+
+
+def print_report(report: Validation, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.summary()))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"validate {report.week}")
+    for column in ("check", "function", "points", "visibility", "reference", "stub"):
+        table.add_column(column)
+    for c in report.checks:
+        table.add_row(c["name"], c["function"], f"{c['points']:g}", c["visibility"],
+                      "pass" if c["reference_passed"] else "[red]FAIL[/red]",
+                      "[red]PASSES[/red]" if c["stub_passed"] else "fails")
+    console = Console()
+    console.print(table)
+    for m in report.mistakes:
+        if not m["named_by"]:
+            state = "[red]not caught[/red]" if not m["failed_checks"] else "[red]caught but not named uniquely[/red]"
+            console.print(f"mistake {m['name']} ({m['function']}): {state}")
+    console.print(
+        f"reference {report.reference_points:g}/{report.max_points:g}, stub {report.stub_points:g}, "
+        f"mistakes caught {report.mistakes_caught}/{report.mistakes_total}, named {report.mistakes_named}, "
+        f"leaks {len(report.leaks)}")
+    for line in report.leaks + report.problems:
+        console.print(f"[red]✗[/red] {line}", markup=True, highlight=False)
+    console.print("[green]valid[/green]" if report.ok else "[red]NOT valid[/red]")
+
+
+def print_summary(reports: list[Validation]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="course validation")
+    for column in ("week", "reference", "stub", "checks", "mistakes caught/named/total", "leaks", "verdict"):
+        table.add_column(column)
+    for r in reports:
+        table.add_row(r.week, f"{r.reference_points:g}/{r.max_points:g}", f"{r.stub_points:g}", str(len(r.checks)),
+                      f"{r.mistakes_caught}/{r.mistakes_named}/{r.mistakes_total}", str(len(r.leaks)),
+                      "[green]valid[/green]" if r.ok else "[red]NOT valid[/red]")
+    Console().print(table)
