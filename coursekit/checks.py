@@ -15,6 +15,7 @@ mistake diagnosis.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import sys
 from collections.abc import Callable, Mapping
@@ -80,7 +81,8 @@ class WeekChecks:
 def load_module(path: Path) -> Any:
     """Import a Python file under a name unique to its path (weeks may share file names)."""
     path = path.resolve()
-    name = "_coursekit_" + "_".join(path.with_suffix("").parts[-3:]).replace("-", "_")
+    digest = hashlib.sha1(str(path).encode()).hexdigest()[:12]
+    name = f"_coursekit_{path.parent.name}_{path.stem}_{digest}".replace("-", "_")
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)

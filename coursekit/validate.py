@@ -8,6 +8,7 @@ nothing of the solutions, hidden checks or mistakes appears in release/.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,11 +180,14 @@ def validate_week(course: Course, week: Week) -> Validation:
     if not (paths.release_dir / CHECKS_FOLDER / "manifest.json").is_file():
         report.problems.append(f"{paths.release_dir / CHECKS_FOLDER} is missing; run `coursekit release {week.slug}`")
 
-    ref = load_reference(course, paths)
+    with ThreadPoolExecutor(max_workers=3) as pool:  # three independent child processes
+        ref_job = pool.submit(load_reference, course, paths)
+        key_job = pool.submit(run_notebook, course, paths, paths.solution)
+        stub_job = pool.submit(run_notebook, course, paths, paths.release)
+        ref = ref_job.result()
+        key, stub = score(checks, ref, key_job.result()), score(checks, ref, stub_job.result())
     report.problems += [f"the reference fails {k.split('/', 1)[1]}: {v}" for k, v in ref.errors.items()
                         if k.startswith(SUBMISSION + "/")]
-    key = score(checks, ref, run_notebook(course, paths, paths.solution))
-    stub = score(checks, ref, run_notebook(course, paths, paths.release))
     for k, s in zip(key, stub, strict=True):
         report.checks.append({"name": k.check.name, "function": k.check.function, "points": k.check.points,
                               "visibility": k.check.visibility, "reference_passed": k.passed,

@@ -1,0 +1,49 @@
+"""Shared fixtures: a released copy of the one-week mini course."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coursekit.config import load_course
+from coursekit.release import release_week
+
+FIXTURE = Path(__file__).parent / "fixtures" / "minicourse"
+ROOT = Path(__file__).parent.parent
+
+
+def copy_course(dest: Path) -> Path:
+    shutil.copytree(FIXTURE, dest, ignore=shutil.ignore_patterns("release", "solutions", ".cache", "__pycache__"))
+    return dest
+
+
+@pytest.fixture(scope="session")
+def released_minicourse(tmp_path_factory) -> Path:
+    """The mini course, released once per test session (read-only for tests)."""
+    root = copy_course(tmp_path_factory.mktemp("mini") / "course")
+    course = load_course(root)
+    release_week(course, course.weeks[0])
+    return root
+
+
+@pytest.fixture
+def minicourse(released_minicourse, tmp_path) -> Path:
+    """A private, already released copy that a test may change."""
+    root = tmp_path / "course"
+    shutil.copytree(released_minicourse, root)
+    return root
+
+
+@pytest.fixture
+def in_dir():
+    """Run code with a given working directory, restoring it afterwards."""
+    previous = Path.cwd()
+
+    def enter(path: Path) -> None:
+        os.chdir(path)
+
+    yield enter
+    os.chdir(previous)

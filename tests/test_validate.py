@@ -1,0 +1,68 @@
+import json
+
+from coursekit.cli import main
+
+WEEK = "week01_mini"
+
+
+def validate_json(root, in_dir, capsys) -> tuple[int, dict]:
+    in_dir(root)
+    code = main(["validate", WEEK, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_fixture_week_is_valid(minicourse, in_dir, capsys):
+    code, report = validate_json(minicourse, in_dir, capsys)
+    assert code == 0, report
+    assert report["reference_points"] == report["max_points"] == 7
+    assert report["stub_points"] == 0 and report["leaks"] == []
+    assert report["mistakes_caught"] == report["mistakes_named"] == report["mistakes_total"] == 6
+
+
+def test_planted_check_that_the_stub_passes_fails_validation(minicourse, in_dir, capsys):
+    public = minicourse / "autograder" / WEEK / "public.py"
+    public.write_text(public.read_text() + (
+        "\nCHECKS.append(Check('always_true', 'softmax', lambda ns: {'one': 1.0}, points=1))\n"))
+    code, report = validate_json(minicourse, in_dir, capsys)
+    assert code == 1
+    planted = next(c for c in report["checks"] if c["name"] == "always_true")
+    assert planted["stub_passed"] and not report["ok"]
+
+
+def test_planted_mistake_no_check_catches_fails_validation(minicourse, in_dir, capsys):
+    mistakes = minicourse / "autograder" / WEEK / "mistakes.py"
+    mistakes.write_text(mistakes.read_text() + (
+        "\nMISTAKES.append(Mistake('harmless', 'causal_mask', 'no effect', code='''\n"
+        "def causal_mask(T):\n    return torch.ones(T, T).tril().bool()\n'''))\n"))
+    code, report = validate_json(minicourse, in_dir, capsys)
+    assert code == 1
+    assert report["mistakes_total"] == 7 and report["mistakes_caught"] == 6
+    assert next(m for m in report["mistakes"] if m["name"] == "harmless")["failed_checks"] == []
+
+
+def test_leaked_hidden_checks_are_reported(minicourse, in_dir, capsys):
+    release = minicourse / "release" / WEEK
+    (release / "notes.py").write_text((minicourse / "autograder" / WEEK / "hidden.py").read_text())
+    code, report = validate_json(minicourse, in_dir, capsys)
+    assert code == 1
+    assert any("notes.py: contains secret line" in leak for leak in report["leaks"])
+    assert any("notes.py: names hidden check softmax_dim0_large" in leak for leak in report["leaks"])
+
+
+def test_stale_release_is_reported(minicourse, in_dir, capsys):
+    path = minicourse / "source" / WEEK / "mini.ipynb"
+    path.write_text(path.read_text().replace("Softmax and causal masks.", "Softmax and causal masks, revised."))
+    code, report = validate_json(minicourse, in_dir, capsys)
+    assert code == 1 and any("is out of date" in p for p in report["problems"])
+
+
+def test_graded_function_without_check_is_a_usage_error(minicourse, in_dir, capsys):
+    public = minicourse / "autograder" / WEEK / "public.py"
+    hidden = minicourse / "autograder" / WEEK / "hidden.py"
+    for path in (public, hidden):
+        path.write_text(path.read_text().replace('"causal_mask", partial', '"softmax", partial'))
+    public.write_text(public.read_text().replace('Check("causal_mask_4", "causal_mask"', 'Check("causal_mask_4", "softmax"'))
+    in_dir(minicourse)
+    assert main(["validate", WEEK]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "graded function `causal_mask` has no check" in err and "mini.ipynb" in err
