@@ -119,7 +119,8 @@ def load_checks(folder: Path, *, hidden: bool = True) -> WeekChecks:
     checks = public + tuple(replace(c, visibility="hidden") for c in hidden_checks)
     for check in public:
         if check.visibility != "public":
-            raise CheckDefinitionError(f"{folder / 'public.py'}: check {check.name} is not public; move it to hidden.py")
+            raise CheckDefinitionError(
+                f"{folder / 'public.py'}: check {check.name} is not public; move it to hidden.py")
     names = [c.name for c in checks]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:

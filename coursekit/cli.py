@@ -68,8 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_grading(verbs) -> None:
     """`grade` and `export` live in their own modules; wired here when present."""
     try:
-        from coursekit.grade import add_parser as add_grade
         from coursekit.export import add_parser as add_export
+        from coursekit.grade import add_parser as add_grade
     except ImportError:
         return
     add_grade(verbs)

@@ -7,6 +7,7 @@ cell with that cell skipped, so one bad cell costs only what depends on it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -94,10 +95,8 @@ def _collect(out: Path, execution: Execution, max_bytes: int) -> None:
 
 
 def _kill(process: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait()
 
 

@@ -74,11 +74,13 @@ def solution_regions(nb: NotebookNode, path: Path) -> list[Region]:
         for number, line in enumerate(lines, 1):
             if BEGIN in line:
                 if start is not None:
-                    raise NotebookError(f"{path}: cell {index} line {number}: nested {BEGIN}; close the first region with {END}")
+                    raise NotebookError(
+                        f"{path}: cell {index} line {number}: nested {BEGIN}; close the first region with {END}")
                 start = number
             elif END in line:
                 if start is None:
-                    raise NotebookError(f"{path}: cell {index} line {number}: {END} without {BEGIN}; add the opening marker")
+                    raise NotebookError(
+                        f"{path}: cell {index} line {number}: {END} without {BEGIN}; add the opening marker")
                 regions.append(Region(index, start, number, "\n".join(lines[start:number - 1])))
                 start = None
         if start is not None:
@@ -97,9 +99,9 @@ def graded_names(nb: NotebookNode, path: Path) -> list[str]:
         except SyntaxError as exc:
             raise NotebookError(f"{path}: cell {index} line {exc.lineno}: syntax error ({exc.msg})") from exc
         for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                if any(node.lineno < r.start <= node.end_lineno for r in cell_regions):
-                    names.append(node.name)
+            is_definition = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            if is_definition and any(node.lineno < r.start <= node.end_lineno for r in cell_regions):
+                names.append(node.name)
     return names
 
 

@@ -44,7 +44,9 @@ def seeded_weights(module: torch.nn.Module, seed: int, scale: float = 0.5) -> to
     return module.eval()
 
 
-def build(ns: Mapping[str, Any], name: str, *args: Any, seed: int, scale: float = 0.5, **kwargs: Any) -> torch.nn.Module:
+def build(
+    ns: Mapping[str, Any], name: str, *args: Any, seed: int, scale: float = 0.5, **kwargs: Any
+) -> torch.nn.Module:
     """Construct the learner's module `name` and give it seeded float64 weights."""
     cls = need(ns, name)
     try:

@@ -77,7 +77,8 @@ def release_week(course: Course, week: Week) -> WeekPaths:
     ref = load_reference(course, paths)
     failed = [f"{k} ({v})" for k, v in ref.errors.items() if k.split("/")[0] == "submission"]
     if failed:
-        raise CheckDefinitionError(f"{paths.source}: the reference fails checks: {'; '.join(failed)[:500]}; fix the solution or the probe")
+        raise CheckDefinitionError(
+            f"{paths.source}: the reference fails checks: {'; '.join(failed)[:500]}; fix the solution or the probe")
 
     if paths.release_dir.exists():
         shutil.rmtree(paths.release_dir)
@@ -100,6 +101,7 @@ def release_week(course: Course, week: Week) -> WeekPaths:
     for name in week.data:
         data = course.root / "data" / name
         if not data.is_dir():
-            raise NotebookError(f"{course.root / 'course_config.py'}: week {week.slug} ships data/{name}, which does not exist")
+            raise NotebookError(
+                f"{course.root / 'course_config.py'}: week {week.slug} ships data/{name}, which does not exist")
         shutil.copytree(data, paths.release_dir / "data" / name, ignore=shutil.ignore_patterns("__pycache__"))
     return paths

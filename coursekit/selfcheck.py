@@ -33,7 +33,8 @@ def find_checks_folder(start: Path | None = None) -> Path:
             if (built / "manifest.json").is_file():
                 return built
             raise FileNotFoundError(f"{built}: not built yet; run `coursekit release {here.name}` first")
-    raise FileNotFoundError(f"{here / CHECKS_FOLDER}: not found; open the notebook from its release folder, next to checks/")
+    raise FileNotFoundError(
+        f"{here / CHECKS_FOLDER}: not found; open the notebook from its release folder, next to checks/")
 
 
 def data_path(relative: str) -> Path:
@@ -43,7 +44,8 @@ def data_path(relative: str) -> Path:
         candidate = folder / "data" / relative
         if candidate.exists():
             return candidate
-    raise FileNotFoundError(f"data/{relative}: not found next to the notebook or above it; keep the release folder whole")
+    raise FileNotFoundError(
+        f"data/{relative}: not found next to the notebook or above it; keep the release folder whole")
 
 
 def _run_probe(check: Check, ns: dict, timeout_s: float) -> tuple[dict | None, str | None]:

@@ -58,7 +58,8 @@ class Validation:
     def summary(self) -> dict:
         keys = ("week", "max_points", "reference_points", "stub_points", "checks", "mistakes_total",
                 "mistakes_caught", "mistakes_named", "leaks")
-        return {k: getattr(self, k) for k in keys} | {"mistakes": self.mistakes, "problems": self.problems, "ok": self.ok}
+        extra = {"mistakes": self.mistakes, "problems": self.problems, "ok": self.ok}
+        return {k: getattr(self, k) for k in keys} | extra
 
 
 def structure(paths: WeekPaths, checks: WeekChecks, min_mistakes: int) -> list[str]:
@@ -66,7 +67,8 @@ def structure(paths: WeekPaths, checks: WeekChecks, min_mistakes: int) -> list[s
     source = notebook.read(paths.source)
     graded = notebook.graded_names(source, paths.source)
     if not graded:
-        raise NotebookError(f"{paths.source}: no solution regions ({notebook.BEGIN} ... {notebook.END}); mark the answers")
+        raise NotebookError(
+            f"{paths.source}: no solution regions ({notebook.BEGIN} ... {notebook.END}); mark the answers")
     checked = {c.function for c in checks.checks}
     for name in graded:
         if name not in checked:

@@ -61,7 +61,8 @@ def test_graded_function_without_check_is_a_usage_error(minicourse, in_dir, caps
     hidden = minicourse / "autograder" / WEEK / "hidden.py"
     for path in (public, hidden):
         path.write_text(path.read_text().replace('"causal_mask", partial', '"softmax", partial'))
-    public.write_text(public.read_text().replace('Check("causal_mask_4", "causal_mask"', 'Check("causal_mask_4", "softmax"'))
+    text = public.read_text().replace('Check("causal_mask_4", "causal_mask"', 'Check("causal_mask_4", "softmax"')
+    public.write_text(text)
     in_dir(minicourse)
     assert main(["validate", WEEK]) == 2
     err = capsys.readouterr().err.strip()
