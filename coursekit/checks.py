@@ -78,8 +78,12 @@ class WeekChecks:
         raise KeyError(name)
 
 
-def load_module(path: Path) -> Any:
-    """Import a Python file under a name unique to its path (weeks may share file names)."""
+def load_module(path: Path, source: str | None = None) -> Any:
+    """Import a Python file under a name unique to its path (weeks may share file names).
+
+    With `source`, the module is made from that text as if it were the file at `path`: the
+    grading sandbox gets hidden.py this way, so the file never exists where learner code runs.
+    """
     path = path.resolve()
     digest = hashlib.sha1(str(path).encode()).hexdigest()[:12]
     name = f"_coursekit_{path.parent.name}_{path.stem}_{digest}".replace("-", "_")
@@ -89,7 +93,10 @@ def load_module(path: Path) -> Any:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        if source is None:
+            spec.loader.exec_module(module)
+        else:
+            exec(compile(source, str(path), "exec"), module.__dict__)
     except Exception as exc:
         del sys.modules[name]
         raise CheckDefinitionError(f"{path}: cannot be imported ({type(exc).__name__}: {exc})") from exc
@@ -101,10 +108,10 @@ def sibling_module(file: str, name: str) -> Any:
     return load_module(Path(file).parent / f"{name}.py")
 
 
-def _listed(path: Path, attribute: str, kind: type) -> tuple:
-    if not path.is_file():
+def _listed(path: Path, attribute: str, kind: type, source: str | None = None) -> tuple:
+    if source is None and not path.is_file():
         return ()
-    items = getattr(load_module(path), attribute, None)
+    items = getattr(load_module(path, source), attribute, None)
     if not isinstance(items, (list, tuple)) or not all(isinstance(i, kind) for i in items):
         raise CheckDefinitionError(f"{path}: define {attribute} = [{kind.__name__}(...), ...]")
     return tuple(items)
@@ -133,3 +140,13 @@ def load_checks(folder: Path, *, hidden: bool = True) -> WeekChecks:
     if len(set(mistake_names)) != len(mistake_names):
         raise CheckDefinitionError(f"{folder / 'mistakes.py'}: mistake names must be unique")
     return WeekChecks(checks=checks, mistakes=mistakes, folder=folder)
+
+
+def load_hidden(folder: Path, source: str, public: tuple[Check, ...]) -> tuple[Check, ...]:
+    """Hidden checks from the text of hidden.py, loaded as `folder`/hidden.py (the grading sandbox)."""
+    checks = tuple(replace(c, visibility="hidden") for c in _listed(folder / "hidden.py", "CHECKS", Check, source))
+    names = [c.name for c in public + checks]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise CheckDefinitionError(f"{folder}: check names must be unique, repeated: {', '.join(duplicated)}")
+    return checks

@@ -21,6 +21,17 @@ from coursekit.reference import Reference, load_reference
 from coursekit.selfcheck import CHECKS_FOLDER
 
 STUB = "raise NotImplementedError"
+MENTEE_README = """# {title}
+
+Due {due}. Open `{notebook}` in Jupyter and replace every `raise NotImplementedError`.
+
+- Set up once: `pip install torch==2.13.0` (the CPU build), then install `coursekit` as your mentor says.
+- After each function, run the `check("<name>")` cell below it: it runs the public checks offline
+  and names common mistakes it recognises.
+- Before submitting: `coursekit check {notebook}` runs the saved notebook top to bottom (cells
+  tagged `train` are skipped) and reports every public check. Grading adds hidden checks.
+- Keep this folder whole: `checks/` holds the public checks and `data/` the data the notebook reads.
+"""
 
 
 def student_notebook(source: NotebookNode, path: Path) -> NotebookNode:
@@ -98,6 +109,9 @@ def release_week(course: Course, week: Week) -> WeekPaths:
         "mistakes": {m.name: m.hint for m in checks.mistakes},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    readme = MENTEE_README.format(title=week.title, due=week.due_at.strftime("%A %d %B %Y, %H:%M %Z"),
+                                  notebook=paths.notebook_name)
+    (paths.release_dir / "README.md").write_text(readme)
     for name in week.data:
         data = course.root / "data" / name
         if not data.is_dir():

@@ -25,12 +25,14 @@ import signal
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 RUNNER_ENV = "COURSEKIT_RUNNER"  # set while a notebook runs here: check() stays silent
 SUBMISSION = "submission"  # the variant name of the notebook as written
+PUBLIC_DONE = "public-done"  # progress.json phase: public outputs written, hidden checks not yet loaded
 CELL_FILE = re.compile(r"ipython-input-(\d+)-")
 
 
@@ -165,40 +167,67 @@ def run_probes(ns: dict, variant: str, checks: tuple, job: Job, out: Path, cell_
             _write_json(folder / f"{check.name}.json", {"status": status, "error": error})
 
 
-def main(job_file: str) -> None:
-    job = Job(**json.loads(Path(job_file).read_text()))
+def start_shell(threads: int) -> Any:
+    """Import what notebooks need and make the IPython shell: all before any learner code runs.
+
+    The grading fork server calls this once and forks a child per submission from it.
+    """
     os.environ[RUNNER_ENV] = "1"
     os.environ.setdefault("MPLBACKEND", "Agg")
+    import torch
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    torch.set_num_threads(threads)
+    config = Config()
+    config.HistoryManager.enabled = False  # no SQLite file and no saving thread (threads do not survive fork)
+    return InteractiveShell.instance(config=config)
+
+
+def run_job(
+    job: Job,
+    shell: Any,
+    checks: tuple,
+    mistakes: tuple = (),
+    hidden: Callable[[], tuple] | None = None,
+) -> None:
+    """Run the notebook's cells, then the probes of `checks`, of `hidden()`, and of each mistake.
+
+    `hidden`, when given, is called once the public outputs are written and progress.json says
+    PUBLIC_DONE: the grading sandbox gets its hidden checks only then (see coursekit.zygote).
+    """
     out = Path(job.out)
     out.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGALRM, _on_alarm)
-
-    import torch
-    from IPython.core.interactiveshell import InteractiveShell
-
-    from coursekit.checks import load_checks
-
-    torch.set_num_threads(job.threads)
-    week = load_checks(Path(job.checks_folder), hidden=job.hidden)
     seed_everything(job.seed)
-    shell = InteractiveShell.instance()
     cell_of: dict[int, int] = {}
     run_cells(shell, job, out, cell_of)
 
     ns = shell.user_ns
     snapshot = dict(ns)
-    run_probes(ns, SUBMISSION, week.checks, job, out, cell_of)
-    if job.mistakes:
-        for mistake in week.mistakes:
-            ns.clear()
-            ns.update(snapshot)
-            try:
-                exec(compile(mistake.code, f"<mistake {mistake.name}>", "exec"), ns)
-            except Exception as exc:  # a broken catalogue entry is reported by validate
-                _write_json(out / "outputs" / f"{mistake.name}.error.json", {"error": describe(exc, cell_of)})
-                continue
-            run_probes(ns, mistake.name, week.checks, job, out, cell_of)
+    run_probes(ns, SUBMISSION, checks, job, out, cell_of)
+    if hidden is not None:
+        _write_json(out / "progress.json", {"phase": PUBLIC_DONE})
+        run_probes(ns, SUBMISSION, hidden(), job, out, cell_of)
+    for mistake in mistakes:
+        ns.clear()
+        ns.update(snapshot)
+        try:
+            exec(compile(mistake.code, f"<mistake {mistake.name}>", "exec"), ns)
+        except Exception as exc:  # a broken catalogue entry is reported by validate
+            _write_json(out / "outputs" / f"{mistake.name}.error.json", {"error": describe(exc, cell_of)})
+            continue
+        run_probes(ns, mistake.name, checks, job, out, cell_of)
     _write_json(out / "progress.json", {"phase": "done"})
+
+
+def main(job_file: str) -> None:
+    job = Job(**json.loads(Path(job_file).read_text()))
+    shell = start_shell(job.threads)
+    from coursekit.checks import load_checks
+
+    week = load_checks(Path(job.checks_folder), hidden=job.hidden)
+    run_job(job, shell, week.checks, week.mistakes if job.mistakes else ())
     sys.stdout.flush()
     os._exit(0)  # do not wait for threads the notebook left running
 
