@@ -47,7 +47,7 @@ from coursekit.checks import WeekChecks, load_checks
 from coursekit.config import Course, Week, load_course
 from coursekit.reference import load_reference
 from coursekit.runner import RUNNER_ENV
-from coursekit.samples import Sample, make_samples, parts
+from coursekit.samples import Sample, defined_names, make_samples
 
 BIN = Path(sys.executable).parent
 HANGS = {"infinite_loop"}  # attacks the peers are not given (they would never finish)
@@ -96,7 +96,6 @@ class Setup:
     samples: list[Sample]
     samples_dir: Path
     helper_dir: Path
-    answer_cells: dict[int, list[str]]  # release cell index -> graded names defined there
     total_points: float
 
     def notebook(self, sample: Sample) -> Path:
@@ -121,8 +120,9 @@ class Run:
 
 def _env(**extra: str) -> dict[str, str]:
     """The environment for peer runs: silent check(), one torch thread, no GUI backend."""
+    path = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"  # nbgrader runs `alembic` from the venv
     return {**os.environ, RUNNER_ENV: "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            "MPLBACKEND": "Agg", **extra}
+            "MPLBACKEND": "Agg", "PATH": path, **extra}
 
 
 def setup(course_root: Path, week_key: str, work: Path, count: int) -> Setup:
@@ -142,9 +142,8 @@ def setup(course_root: Path, week_key: str, work: Path, count: int) -> Setup:
         checks=str(helper_dir / "checks"), expected=str(helper_dir / "expected.npz"), seed=course.seed))
     samples_dir = work / "submissions"
     samples = make_samples(course, week, samples_dir, count)
-    answer_cells = parts(paths).functions
     total = sum(c.points for c in checks.checks)
-    return Setup(course, week, checks, work, samples, samples_dir, helper_dir, answer_cells, total)
+    return Setup(course, week, checks, work, samples, samples_dir, helper_dir, total)
 
 
 # --- coursekit -------------------------------------------------------------------------------
@@ -236,12 +235,8 @@ def run_otter(s: Setup, samples: list[Sample]) -> Run:
         start = time.perf_counter()
         subprocess.run(argv, cwd=folder, env=_env(), capture_output=True, text=True)
         run.seconds += time.perf_counter() - start
-        score = None
-        try:
-            score = json.loads((folder / "results.json").read_text())["score"] / s.total_points
-        except (OSError, ValueError, KeyError):
-            pass  # otter wrote no results (the notebook killed its kernel)
-        run.scores[sample.student] = score
+        # None: otter wrote no results (the notebook killed its kernel)
+        run.scores[sample.student] = _fraction_from_results(folder / "results.json")
     return run
 
 
@@ -261,20 +256,22 @@ def _test_cell(check, helper_dir: Path) -> nbformat.NotebookNode:
 def nbgrader_notebook(nb: nbformat.NotebookNode, s: Setup) -> nbformat.NotebookNode:
     """Answer cells marked as nbgrader solutions, a test cell per check after them, no train cells.
 
-    `nb` is laid out as the release (the source with `solution-only` cells removed, or a submission).
+    An answer cell is one defining a graded function, in the source notebook or a submission.
     """
+    graded = {c.function for c in s.checks.checks}
     out = copy.deepcopy(nb)
     out.cells = []
-    for index, cell in enumerate(nb.cells):
+    for cell in nb.cells:
         if notebook.tags(cell) & notebook.SKIPPED_WHEN_GRADING:
             continue  # nbgrader runs every cell; training would dominate its time
         cell = copy.deepcopy(cell)
         out.cells.append(cell)
-        if index not in s.answer_cells:
+        functions = [] if cell.cell_type != "code" else [n for n in defined_names(cell.source) if n in graded]
+        if not functions:
             continue
         cell.metadata["nbgrader"] = {"grade": False, "solution": True, "locked": False,
-                                     "grade_id": f"answer_{index}", "schema_version": 3}
-        for function in s.answer_cells[index]:
+                                     "grade_id": f"answer_{functions[0]}", "schema_version": 3}
+        for function in dict.fromkeys(functions):
             out.cells += [_test_cell(c, s.helper_dir) for c in s.checks.for_function(function)]
     return out
 

@@ -14,6 +14,7 @@ as a partial course tree, so `load_course(bundle)` and `course.paths(week)` work
     autograder/<week>/reference.npz   outputs of the solution and of each mistake, per check
     autograder/<week>/reference.json  checks the reference could not run, cell errors
     data/<folder>/                    the week's shipped data
+    release/<week>/<notebook>         the release notebook: grading checks signatures against it
 
 Grading code gets the reference with `reference_for(course, paths)`: from the bundle when
 `course.root` is one, else from the course's cache (computed if stale).
@@ -67,6 +68,8 @@ def _mistakes_without_code(course: Course, week: Week) -> str:
 def write_bundle(course: Course, week: Week, dest: Path) -> Path:
     """Write the week's reference bundle into `dest` (emptied first); returns `dest`."""
     paths = course.paths(week)
+    if not paths.release.is_file():
+        raise ConfigError(f"{paths.release}: not built; run `coursekit release {week.slug}` before exporting")
     ref = load_reference(course, paths)
     failed = sorted(k for k in ref.errors if k.startswith("submission/"))
     if failed:
@@ -85,6 +88,9 @@ def write_bundle(course: Course, week: Week, dest: Path) -> Path:
     (checks / "reference.json").write_text(json.dumps({"errors": ref.errors, "cell_errors": ref.cell_errors}))
     for folder in week.data:
         shutil.copytree(course.root / "data" / folder, dest / "data" / folder, ignore=IGNORE)
+    release = dest / "release" / week.slug / paths.notebook_name
+    release.parent.mkdir(parents=True)
+    shutil.copyfile(paths.release, release)
     manifest = {"week": week.slug, "notebook": paths.notebook_name, "fingerprint": _fingerprint(paths, course),
                 "coursekit": __version__}
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")

@@ -43,6 +43,22 @@ def cmd_check(notebook: Path, function: str | None) -> ExitCode:
     return ExitCode.OK if check_notebook(notebook, function) else ExitCode.FAILED
 
 
+def cmd_grade(week: str, submissions: list[Path], out: Path, workers: int, force: bool, roster: Path | None,
+              manifest: Path | None) -> ExitCode:
+    import time
+
+    from coursekit.config import load_course
+    from coursekit.grade import grade, print_summary
+
+    course = load_course()
+    w = course.week(week)
+    start = time.monotonic()
+    rows = grade(course, w, submissions, out, workers=workers, force=force, roster=roster, manifest=manifest)
+    print_summary(rows, w, time.monotonic() - start)
+    print(f"feedback in {out}/<student>/, gradebook in {out / 'gradebook.csv'}")
+    return ExitCode.OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coursekit", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -61,19 +77,22 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--function", help="only this graded function")
     check.set_defaults(run=lambda a: cmd_check(a.notebook, a.function))
 
-    _add_grading(verbs)
-    return parser
+    grade = verbs.add_parser("grade", help="grade submissions in sandboxes: results.json, feedback, gradebook")
+    grade.add_argument("week", help="slug or number")
+    grade.add_argument("submissions", nargs="+", type=Path,
+                       help=".ipynb files, folders of them, a folder per student, or an LMS zip")
+    grade.add_argument("--out", type=Path, required=True, help="folder for <student>/ feedback and the gradebook")
+    grade.add_argument("--workers", type=int, default=0, help="sandboxes run in parallel (default: one per core)")
+    grade.add_argument("--force", action="store_true", help="grade again what is already graded")
+    grade.add_argument("--roster", type=Path, help="CSV with a student column (and name, email, lms_id)")
+    grade.add_argument("--manifest", type=Path, help="CSV of submission times: student or file, submitted_at")
+    grade.set_defaults(run=lambda a: cmd_grade(a.week, a.submissions, a.out, a.workers, a.force, a.roster,
+                                               a.manifest))
 
+    from coursekit.export import add_parser as add_export
 
-def _add_grading(verbs) -> None:
-    """`grade` and `export` live in their own modules; wired here when present."""
-    try:
-        from coursekit.export import add_parser as add_export
-        from coursekit.grade import add_parser as add_grade
-    except ImportError:
-        return
-    add_grade(verbs)
     add_export(verbs)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from coursekit.arrays import load_npz
-from coursekit.runner import SUBMISSION, Job
+from coursekit.runner import PUBLIC_DONE, SUBMISSION, Job
 
 MAX_ATTEMPTS = 4  # a run plus retries that skip the cell (or check) that killed the process
 
@@ -74,11 +74,15 @@ def _collect(out: Path, execution: Execution, max_bytes: int) -> None:
         known = {c["index"] for c in execution.cells}
         execution.cells += [c for c in cells if isinstance(c, dict) and c.get("index") not in known]
     root = out / "outputs"
-    for folder in sorted(root.iterdir()) if root.is_dir() else []:
-        if not folder.is_dir():
+    if root.is_symlink() or not root.is_dir():
+        return
+    for folder in sorted(root.iterdir()):
+        if folder.is_symlink() or not folder.is_dir():  # never follow links the sandbox made
             continue
         records = execution.variants.setdefault(folder.name, {})
-        for path in folder.iterdir():
+        for path in sorted(folder.iterdir()):
+            if path.is_symlink() or not path.is_file():
+                continue
             name = path.name.rsplit(".", 1)[0]
             if name in records:
                 continue
@@ -145,28 +149,39 @@ def execute(
             progress = _read_json(out / "progress.json") or {}
         if isinstance(progress, dict) and progress.get("phase") == "done":
             break
-        reason = f"ran past the {deadline_s:g} s limit" if timed_out else _exit_reason(code)
-        phase = progress.get("phase") if isinstance(progress, dict) else None
-        if phase == "cell" and isinstance(progress.get("cell"), int):
-            cell = progress["cell"]
-            execution.problems.append(f"cell {cell} {reason}; it was skipped and the notebook run again")
-            execution.cells.append({"index": cell, "status": "crashed", "error": reason})
-            skip_cells.append(cell)
-            continue
-        if phase == "check":
-            variant, check = str(progress.get("variant", SUBMISSION)), str(progress.get("check", ""))
-            execution.variants.setdefault(variant, {})[check] = ProbeRecord("crashed", error=f"the check {reason}")
-            execution.problems.append(f"check {check} {reason}")
-            if timed_out:
-                break
-            continue  # already-finished checks are kept; the rerun fills in the rest
-        execution.problems.append(f"the grading process {reason} before running any cell")
-        break
+        reason = f"ran past the {deadline_s:g} s limit" if timed_out else exit_reason(code)
+        if not record_failure(execution, progress, reason, timed_out, skip_cells):
+            break
     execution.seconds = time.monotonic() - start
     return execution
 
 
-def _exit_reason(code: int | None) -> str:
+def record_failure(execution: Execution, progress: object, reason: str, timed_out: bool, skip_cells: list[int]) -> bool:
+    """Note why an attempt ended early (from its last progress.json); True if a rerun may help.
+
+    A crashing cell is skipped in the rerun; a crashing check keeps the outputs of the checks
+    before it and is not run again.
+    """
+    phase = progress.get("phase") if isinstance(progress, dict) else None
+    if phase == "cell" and isinstance(progress.get("cell"), int):
+        cell = progress["cell"]
+        execution.problems.append(f"cell {cell} {reason}; it was skipped and the notebook run again")
+        execution.cells.append({"index": cell, "status": "crashed", "error": reason})
+        skip_cells.append(cell)
+        return True
+    if phase == "check":
+        variant, check = str(progress.get("variant", SUBMISSION)), str(progress.get("check", ""))
+        execution.variants.setdefault(variant, {})[check] = ProbeRecord("crashed", error=f"the check {reason}")
+        execution.problems.append(f"check {check} {reason}")
+        return not timed_out  # already-finished checks are kept; the rerun fills in the rest
+    if phase == PUBLIC_DONE:
+        execution.problems.append(f"the grading process {reason} while loading the hidden checks")
+        return False
+    execution.problems.append(f"the grading process {reason} before running any cell")
+    return False
+
+
+def exit_reason(code: int | None) -> str:
     if code is None:
         return "did not finish"
     if code < 0:

@@ -1,7 +1,7 @@
 """Words for learners: one check result as a few lines of text.
 
 `reveal=False` (hidden checks) states only pass/fail, the kind of problem, the learner's own
-shape/dtype, and the hints of matched mistakes: never an input, an expected value or an
+dtype, and the hints of matched mistakes: never an input, an expected value or an
 expected shape, and never text the learner's code produced (it could smuggle hidden inputs out).
 """
 
@@ -21,12 +21,12 @@ def _shape(shape: tuple[int, ...] | None) -> str:
 def describe_diff(diff: OutputDiff, reveal: bool) -> str:
     if diff.problem == "missing":
         return f"{diff.output}: missing from the outputs"
-    if diff.problem == "unexpected":
-        return f"{diff.output}: not an expected output"
+    if diff.problem == "unexpected":  # the name came from the learner's process: not shown for hidden checks
+        return f"{diff.output}: not an expected output" if reveal else "an output that is not expected"
     got = f"{_shape(diff.got_shape)} {diff.got_dtype}"
-    if not reveal:
-        words = {"shape": "wrong shape", "dtype": "wrong dtype", "value": "wrong values"}[diff.problem]
-        return f"{diff.output}: {words} (yours: {got})"
+    if not reveal:  # the learner's shape would tell the hidden input's shape
+        words = {"shape": "wrong shape", "dtype": f"wrong dtype (yours: {diff.got_dtype})", "value": "wrong values"}
+        return f"{diff.output}: {words[diff.problem]}"
     expected = f"{_shape(diff.expected_shape)} {diff.expected_dtype}"
     if diff.problem in ("shape", "dtype"):
         return f"{diff.output}: expected {expected}, got {got}"

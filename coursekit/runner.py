@@ -75,6 +75,16 @@ def _write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
+progress_hook: Callable[[dict], None] | None = None  # the fork server's child also streams progress
+
+
+def report_progress(out: Path, record: dict) -> None:
+    """Say what runs now, in progress.json (read if the process dies) and to `progress_hook`."""
+    _write_json(out / "progress.json", record)
+    if progress_hook is not None:
+        progress_hook(record)
+
+
 def seed_everything(seed: int) -> None:
     import numpy as np
     import torch
@@ -116,7 +126,7 @@ def run_cells(shell: Any, job: Job, out: Path, cell_of: dict[int, int]) -> list[
         if tags(cell) & skip_tags or index in job.skip_cells:
             records.append({"index": index, "status": "skipped"})
             continue
-        _write_json(out / "progress.json", {"phase": "cell", "cell": index})
+        report_progress(out, {"phase": "cell", "cell": index})
         cell_of[shell.execution_count] = index
         start = time.perf_counter()
         _arm(job.cell_timeout_s)
@@ -145,7 +155,7 @@ def run_probes(ns: dict, variant: str, checks: tuple, job: Job, out: Path, cell_
     for check in checks:
         if f"{variant}/{check.name}" in job.skip_checks:
             continue
-        _write_json(out / "progress.json", {"phase": "check", "variant": variant, "check": check.name})
+        report_progress(out, {"phase": "check", "variant": variant, "check": check.name})
         seed_everything(job.seed)
         timeout = check.timeout_s or job.check_timeout_s
         _arm(timeout)
@@ -207,7 +217,7 @@ def run_job(
     snapshot = dict(ns)
     run_probes(ns, SUBMISSION, checks, job, out, cell_of)
     if hidden is not None:
-        _write_json(out / "progress.json", {"phase": PUBLIC_DONE})
+        report_progress(out, {"phase": PUBLIC_DONE})
         run_probes(ns, SUBMISSION, hidden(), job, out, cell_of)
     for mistake in mistakes:
         ns.clear()
@@ -218,7 +228,7 @@ def run_job(
             _write_json(out / "outputs" / f"{mistake.name}.error.json", {"error": describe(exc, cell_of)})
             continue
         run_probes(ns, mistake.name, checks, job, out, cell_of)
-    _write_json(out / "progress.json", {"phase": "done"})
+    report_progress(out, {"phase": "done"})
 
 
 def main(job_file: str) -> None:

@@ -39,8 +39,8 @@ class Sample:
     path: str  # relative to DEST
 
 
-# Attacks from /work/shared/README.md §1 that worked on nbgrader or otter. Each is a cell added
-# after the answers; `wrong` says whether the answers are replaced by the first mistake first
+# Attacks that worked on nbgrader or otter (docs: shared notes §1). Each is a cell added
+# before the answers; `wrong` says whether the answers are replaced by the first mistake first
 # (so a grader that is fooled gives marks the work does not deserve).
 ATTACKS: dict[str, tuple[bool, str]] = {
     "patch_allclose": (True, (
@@ -67,7 +67,7 @@ class Parts:
     functions: dict[int, list[str]]  # release cell index -> graded names it defines
 
 
-def _defined(source: str) -> list[str]:
+def defined_names(source: str) -> list[str]:
     try:
         tree = ast.parse(notebook.python_source(source))
     except SyntaxError:
@@ -86,7 +86,7 @@ def parts(paths: WeekPaths) -> Parts:
     for index, (stub, key) in enumerate(zip(built.student.cells, key_cells, strict=True)):
         if stub.cell_type == "code" and stub.source != key.source:
             answers[index] = key.source
-            functions[index] = _defined(key.source)
+            functions[index] = defined_names(key.source)
     return Parts(built.student, answers, functions)
 
 
@@ -118,8 +118,8 @@ def _hang(source: str) -> str:
 
 
 def _with_attack(p: Parts, nb: NotebookNode, code: str) -> NotebookNode:
-    last = max(p.answers)
-    nb.cells.insert(last + 1, new_code_cell(code))
+    """`code` in a cell of its own before the first answer, so it runs before any inline test."""
+    nb.cells.insert(min(p.answers), new_code_cell(code))
     return nb
 
 

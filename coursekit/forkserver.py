@@ -1,0 +1,308 @@
+"""The parent side of the grading fork server: one sandboxed zygote per worker, reused.
+
+`ForkServer.run(notebook)` grades one notebook in the worker's sandbox and returns the same
+`Execution` as `coursekit.execute.execute`, from a fork of a warm interpreter rather than a fresh
+one (see coursekit.zygote for the protocol and for why submissions cannot touch each other).
+This side trusts nothing the sandbox sends: it keeps only the files a phase may produce,
+decodes them itself, checks progress records against the known cells and checks, and bounds
+every wait. A zygote that dies, stops or stops answering is killed with its whole sandbox and
+started again; the submission running at that moment is charged with the crash, as with a
+fresh process.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from coursekit.checks import WeekChecks
+from coursekit.config import Course, WeekPaths
+from coursekit.execute import MAX_ATTEMPTS, Execution, _collect, exit_reason, record_failure
+from coursekit.runner import PUBLIC_DONE, SUBMISSION, Job
+from coursekit.sandbox import Bubblewrap, Rlimits, choose
+from coursekit.zygote import Config, Protocol
+
+START_TIMEOUT_S = 180  # importing torch on a loaded machine
+CLEANUP_TIMEOUT_S = 30  # from a submission's end to the zygote's next "ready"
+KILL_GRACE_S = 5  # from asking the zygote to kill a submission to giving up on the sandbox
+POLL_S = 0.5  # how often a quiet sandbox is checked for a stopped zygote
+NOTEBOOK = "submission.ipynb"
+
+
+class SandboxDied(Exception):
+    """The zygote ended, stopped, or broke the protocol."""
+
+
+class ForkServer:
+    """A sandboxed zygote for one week, forking one child per submission."""
+
+    def __init__(self, course: Course, paths: WeekPaths, checks: WeekChecks, *, worker: int = 0,
+                 preload: tuple[str, ...] = (), sandbox: Bubblewrap | Rlimits | None = None):
+        self.course, self.paths, self.checks = course, paths, checks
+        self.public = {c.name for c in checks.checks if c.visibility == "public"}
+        self.hidden = {c.name for c in checks.checks if c.visibility == "hidden"}
+        hidden_file = paths.autograder / "hidden.py"
+        self.hidden_source = hidden_file.read_text() if self.hidden and hidden_file.is_file() else None
+        self.sandbox = sandbox or choose(course.limits, worker=worker)
+        self.preload = preload
+        self.process: subprocess.Popen | None = None
+        self.protocol: Protocol | None = None
+        self.zygote_pid: int | None = None
+        self.progress: dict | None = None  # the last cell or check the running submission started
+        self.home = Path(tempfile.mkdtemp(prefix="coursekit-worker-"))
+        self.restarts = -1  # starts after the first
+
+    # --- the sandbox ------------------------------------------------------------------------
+
+    def _layout(self) -> tuple[Config, list[str]]:
+        """The zygote's configuration and its command line, inside this worker's sandbox."""
+        limits = self.course.limits
+        bundle = self.home / "checks"  # the probe bundle: public.py only (hidden.py comes by the protocol)
+        bundle.mkdir(exist_ok=True)
+        shutil.copyfile(self.paths.autograder / "public.py", bundle / "public.py")
+        data = {f"data/{name}": self.course.root / "data" / name for name in self.paths.week.data}
+        bubblewrap = isinstance(self.sandbox, Bubblewrap)
+        if bubblewrap:
+            root = Path("/")
+            wipe = ["/job", "/tmp", "/dev/shm", "/dev/mqueue"]
+        else:  # files are not isolated: a private folder, emptied after each submission
+            root = self.home
+            for inside, host in data.items():
+                (root / inside).parent.mkdir(parents=True, exist_ok=True)
+                if not (root / inside).exists():
+                    (root / inside).symlink_to(host.resolve())
+            (root / "job").mkdir(exist_ok=True)
+            wipe = [str(root / "job")]
+        config = Config(
+            checks=str(root / "checks"), job_dir=str(root / "job"), wipe=wipe, pid_namespace=bubblewrap,
+            cpu_s=limits.notebook_timeout_s, max_output_bytes=limits.max_output_mb << 20, preload=self.preload,
+        )
+        argv = [sys.executable, "-P", "-m", "coursekit.zygote", json.dumps(asdict(config))]
+        if bubblewrap:
+            binds = {Path("/checks"): bundle, **{Path("/") / k: v for k, v in data.items() if v.is_dir()}}
+            argv = self.sandbox.command(argv, workdir=Path("/job"), tmpfs=[Path("/job")], binds=binds)
+        else:
+            argv = self.sandbox.command(argv, workdir=root / "job")
+        return config, argv
+
+    def start(self) -> None:
+        """Start (or restart) the zygote and wait until it has imported everything."""
+        self.stop()
+        self.restarts += 1
+        self.config, argv = self._layout()
+        log = open(self.home / "zygote.log", "wb")  # noqa: SIM115 - the child keeps it open
+        self.process = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, start_new_session=True,
+            preexec_fn=self.sandbox.preexec(), cwd=self.home,
+        )
+        log.close()
+        self.protocol = Protocol(self.process.stdout.fileno(), self.process.stdin.fileno())
+        message = self._receive(time.monotonic() + START_TIMEOUT_S)
+        if message is None or "ready" not in message:
+            tail = (self.home / "zygote.log").read_text(errors="replace")[-1500:]
+            self.stop()
+            raise RuntimeError(f"the grading sandbox did not start ({self.sandbox.name}): {tail}")
+        self.zygote_pid = self._find_zygote()
+
+    def _find_zygote(self) -> int | None:
+        """The zygote's pid as seen from here: a descendant of the process we started."""
+        frontier, seen = [self.process.pid], set()
+        for _ in range(4):
+            if not frontier:
+                break
+            nxt = []
+            for pid in frontier:
+                try:
+                    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                except OSError:
+                    continue
+                if b"coursekit.zygote" in cmdline and b"bwrap" not in cmdline.split(b"\0")[0]:
+                    return pid
+                try:
+                    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+                except OSError:
+                    children = []
+                nxt += [int(c) for c in children if int(c) not in seen]
+                seen.update(nxt)
+            frontier = nxt
+        return None
+
+    def _stopped(self) -> bool:
+        if self.zygote_pid is None:
+            return False
+        try:
+            state = Path(f"/proc/{self.zygote_pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return True
+        return state in ("T", "t", "Z", "X")
+
+    def stop(self) -> None:
+        """Kill the sandbox and everything in it (its PID namespace ends with its init)."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+        self.process.wait()
+        self.process = self.protocol = self.zygote_pid = None
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def __enter__(self) -> ForkServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- talking to the zygote ------------------------------------------------------------
+
+    def _send(self, message: dict) -> None:
+        try:
+            self.protocol.send(message)
+        except (BrokenPipeError, OSError) as exc:
+            raise SandboxDied("the grading sandbox ended") from exc
+
+    def _receive(self, deadline: float) -> dict | None:
+        """The next message, or None at the deadline; SandboxDied if the zygote is gone or stopped."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.protocol.read_fd, selectors.EVENT_READ)
+            while (message := self._pending()) is None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                if not selector.select(min(left, POLL_S)):
+                    if self._stopped():
+                        raise SandboxDied("the grading process was stopped")
+                    continue
+                if not self.protocol.fill():
+                    raise SandboxDied("the grading sandbox ended")
+        return message
+
+    def _pending(self) -> dict | None:
+        try:
+            message = self.protocol.pending()
+        except ValueError as exc:
+            raise SandboxDied("the grading sandbox sent garbage") from exc
+        if message is not None and not isinstance(message, dict):
+            raise SandboxDied("the grading sandbox sent garbage")
+        return message
+
+    # --- one submission -------------------------------------------------------------------
+
+    def _keep(self, files: object, names: set[str], cells: bool) -> dict[str, bytes]:
+        """The files a phase may produce: outputs of `names` (and cells.json), decoded."""
+        kept: dict[str, bytes] = {}
+        if not isinstance(files, dict):
+            return kept
+        for path, data in files.items():
+            parts = str(path).split("/")
+            ok = (cells and parts == ["cells.json"]) or (
+                len(parts) == 3 and parts[:2] == ["outputs", SUBMISSION]
+                and parts[2].rsplit(".", 1)[0] in names and parts[2].rsplit(".", 1)[-1] in ("npz", "json"))
+            if ok and isinstance(data, str):
+                try:
+                    kept[path] = base64.b64decode(data, validate=True)
+                except ValueError:
+                    continue
+        return kept
+
+    def _take(self, files: dict[str, bytes], execution: Execution) -> None:
+        with tempfile.TemporaryDirectory(prefix="coursekit-out-", dir=self.home) as tmp:
+            for path, data in files.items():
+                target = Path(tmp, path)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            _collect(Path(tmp), execution, self.course.limits.max_output_mb << 20)
+
+    def _progress(self, record: object, cells: int) -> dict | None:
+        """A progress record the sandbox sent, if it names a real cell or check."""
+        if not isinstance(record, dict):
+            return None
+        phase = record.get("phase")
+        if phase == "cell" and isinstance(record.get("cell"), int) and 0 <= record["cell"] < cells:
+            return {"phase": "cell", "cell": record["cell"]}
+        if phase == "check" and record.get("check") in self.public | self.hidden:
+            return {"phase": "check", "variant": SUBMISSION, "check": record["check"]}
+        if phase in (PUBLIC_DONE, "done"):
+            return {"phase": phase}
+        return None
+
+    def _attempt(self, job: Job, notebook: str, deadline: float, execution: Execution,
+                 cells: int) -> tuple[int | None, bool]:
+        """One run of the notebook: (exit code or None, timed out); `self.progress` follows it."""
+        self._send({"run": asdict(job), "notebook": notebook})
+        frozen, timed_out = False, False
+        while True:
+            message = self._receive(deadline)
+            if message is None:  # past the deadline: have the zygote end it, or end the sandbox
+                timed_out = True
+                self._send({"kill": True})
+                grace = time.monotonic() + KILL_GRACE_S
+                while (message := self._receive(grace)) is not None and "done" not in message:
+                    pass
+                if message is None:
+                    raise SandboxDied("it did not end the submission")
+            if "progress" in message:
+                self.progress = self._progress(message["progress"], cells) or self.progress
+            elif "public" in message and not frozen:
+                self._take(self._keep(message["public"], self.public, cells=True), execution)
+                frozen = True  # from here on, only hidden outputs are taken
+                if self.hidden_source is not None:
+                    self._send({"hidden": self.hidden_source})
+            elif "done" in message:
+                done = message["done"] if isinstance(message["done"], dict) else {}
+                names = self.hidden if frozen else self.public
+                self._take(self._keep(done.get("files"), names, cells=not frozen), execution)
+                code = done.get("code") if isinstance(done.get("code"), int) else None
+                ready = self._receive(time.monotonic() + CLEANUP_TIMEOUT_S)
+                if ready is None or "ready" not in ready:
+                    self.stop()  # a fresh sandbox for the next submission
+                return code, timed_out
+
+    def run(self, notebook: str, *, deadline_s: float | None = None, cells: int = 10_000) -> Execution:
+        """Grade one notebook (its JSON text); `cells` bounds the cell indices progress may name."""
+        limits = self.course.limits
+        deadline_s = deadline_s or limits.notebook_timeout_s
+        execution = Execution()
+        start = time.monotonic()
+        skip_cells: list[int] = []
+        for _ in range(MAX_ATTEMPTS):
+            left = deadline_s - (time.monotonic() - start)
+            if left <= 1:
+                execution.problems.append(f"the notebook ran past its {deadline_s:g} s limit")
+                break
+            self.progress = None
+            try:
+                if self.process is None or self.process.poll() is not None:
+                    self.start()
+                done = [f"{v}/{c}" for v, records in execution.variants.items() for c in records]
+                job = Job(notebook=f"{self.config.job_dir}/{NOTEBOOK}", checks_folder=self.config.checks,
+                          out=f"{self.config.job_dir}/.coursekit", hidden=self.hidden_source is not None,
+                          skip_cells=list(skip_cells), skip_checks=done, cell_timeout_s=limits.cell_timeout_s,
+                          check_timeout_s=limits.check_timeout_s, seed=self.course.seed)
+                code, timed_out = self._attempt(job, notebook, start + deadline_s, execution, cells)
+                reason = f"ran past the {deadline_s:g} s limit" if timed_out else exit_reason(code)
+            except SandboxDied as exc:
+                self.stop()
+                timed_out, reason = False, f"brought down the grading sandbox ({exc})"
+            if self.progress is not None and self.progress.get("phase") == "done":
+                break
+            if not record_failure(execution, self.progress, reason, timed_out, skip_cells):
+                break
+        execution.seconds = time.monotonic() - start
+        return execution
