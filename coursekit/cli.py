@@ -92,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     from coursekit.export import add_parser as add_export
 
     add_export(verbs)
+
+    from coursekit.cohort import add_parser as add_report
+
+    add_report(verbs)
     return parser
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from coursekit.errors import CourseKitError
+from coursekit.errors import CourseKitError, ExitCode
 
 DB, PAGE = "gradebook.db", "cohort.html"
 PASS_COLOUR, FAIL_COLOUR = "#2e7d32", "#c62828"
@@ -202,3 +202,14 @@ def write_cohort_report(grade_dir: Path) -> Path:
     tmp.write_text("\n".join(page) + "\n")
     os.replace(tmp, path)
     return path
+
+
+def cmd_report(grade_dir: Path) -> ExitCode:
+    print(f"wrote {write_cohort_report(grade_dir)}")
+    return ExitCode.OK
+
+
+def add_parser(verbs) -> None:
+    report = verbs.add_parser("report", help="write cohort.html from a grade output folder's gradebook")
+    report.add_argument("grade_dir", type=Path, help="the --out folder of `coursekit grade`")
+    report.set_defaults(run=lambda a: cmd_report(a.grade_dir))

@@ -37,11 +37,12 @@ START_TIMEOUT_S = 180  # importing torch on a loaded machine
 CLEANUP_TIMEOUT_S = 30  # from a submission's end to the zygote's next "ready"
 KILL_GRACE_S = 5  # from asking the zygote to kill a submission to giving up on the sandbox
 POLL_S = 0.5  # how often a quiet sandbox is checked for a stopped zygote
+ALARM_GRACE_S = 2  # past a cell's or check's limit, before this side ends it (the runner's alarm comes first)
 NOTEBOOK = "submission.ipynb"
 
 
 class SandboxDied(Exception):
-    """The zygote ended, stopped, or broke the protocol."""
+    """The zygote ended, stopped, or broke the protocol; the message is what the submission did."""
 
 
 class ForkServer:
@@ -175,7 +176,7 @@ class ForkServer:
         try:
             self.protocol.send(message)
         except (BrokenPipeError, OSError) as exc:
-            raise SandboxDied("the grading sandbox ended") from exc
+            raise SandboxDied("killed the grading sandbox") from exc
 
     def _receive(self, deadline: float) -> dict | None:
         """The next message, or None at the deadline; SandboxDied if the zygote is gone or stopped."""
@@ -187,19 +188,19 @@ class ForkServer:
                     return None
                 if not selector.select(min(left, POLL_S)):
                     if self._stopped():
-                        raise SandboxDied("the grading process was stopped")
+                        raise SandboxDied("stopped the grading process")
                     continue
                 if not self.protocol.fill():
-                    raise SandboxDied("the grading sandbox ended")
+                    raise SandboxDied("killed the grading sandbox")
         return message
 
     def _pending(self) -> dict | None:
         try:
             message = self.protocol.pending()
         except ValueError as exc:
-            raise SandboxDied("the grading sandbox sent garbage") from exc
+            raise SandboxDied("broke the grading protocol") from exc
         if message is not None and not isinstance(message, dict):
-            raise SandboxDied("the grading sandbox sent garbage")
+            raise SandboxDied("broke the grading protocol")
         return message
 
     # --- one submission -------------------------------------------------------------------
@@ -242,23 +243,44 @@ class ForkServer:
             return {"phase": phase}
         return None
 
+    def _phase_limit(self, progress: dict | None) -> float | None:
+        """Seconds the cell or check just started may take, if it ignores the runner's own alarm."""
+        limits = self.course.limits
+        if progress is None:
+            return None
+        if progress["phase"] == "cell":
+            return limits.cell_timeout_s
+        if progress["phase"] == "check":
+            return self.checks.by_name(progress["check"]).timeout_s or limits.check_timeout_s
+        return None if progress["phase"] == PUBLIC_DONE else 0.0  # "done": the child exits at once
+
     def _attempt(self, job: Job, notebook: str, deadline: float, execution: Execution,
-                 cells: int) -> tuple[int | None, bool]:
-        """One run of the notebook: (exit code or None, timed out); `self.progress` follows it."""
+                 cells: int) -> tuple[int | None, bool, str | None]:
+        """One run of the notebook: (exit code or None, timed out, why a cell or check was cut short).
+
+        `self.progress` follows the run. A cell or check past its limit plus ALARM_GRACE_S (its
+        code ignored SIGALRM) is ended from here, so that the rerun can skip it.
+        """
         self._send({"run": asdict(job), "notebook": notebook})
-        frozen, timed_out = False, False
+        frozen, timed_out, overran, phase_end = False, False, None, None
         while True:
-            message = self._receive(deadline)
-            if message is None:  # past the deadline: have the zygote end it, or end the sandbox
-                timed_out = True
+            message = self._receive(min(deadline, phase_end or deadline))
+            if message is None:  # past a limit: have the zygote end the child, or end the sandbox
+                if phase_end is not None and phase_end < deadline:
+                    limit = self._phase_limit(self.progress)
+                    overran = f"ran past its {limit:g} s limit and ignored the alarm"
+                else:
+                    timed_out = True
                 self._send({"kill": True})
                 grace = time.monotonic() + KILL_GRACE_S
                 while (message := self._receive(grace)) is not None and "done" not in message:
                     pass
                 if message is None:
-                    raise SandboxDied("it did not end the submission")
+                    raise SandboxDied("could not be ended in its sandbox")
             if "progress" in message:
                 self.progress = self._progress(message["progress"], cells) or self.progress
+                limit = self._phase_limit(self.progress)
+                phase_end = None if limit is None else time.monotonic() + limit + ALARM_GRACE_S
             elif "public" in message and not frozen:
                 self._take(self._keep(message["public"], self.public, cells=True), execution)
                 frozen = True  # from here on, only hidden outputs are taken
@@ -272,7 +294,7 @@ class ForkServer:
                 ready = self._receive(time.monotonic() + CLEANUP_TIMEOUT_S)
                 if ready is None or "ready" not in ready:
                     self.stop()  # a fresh sandbox for the next submission
-                return code, timed_out
+                return code, timed_out, overran
 
     def run(self, notebook: str, *, deadline_s: float | None = None, cells: int = 10_000) -> Execution:
         """Grade one notebook (its JSON text); `cells` bounds the cell indices progress may name."""
@@ -295,11 +317,11 @@ class ForkServer:
                           out=f"{self.config.job_dir}/.coursekit", hidden=self.hidden_source is not None,
                           skip_cells=list(skip_cells), skip_checks=done, cell_timeout_s=limits.cell_timeout_s,
                           check_timeout_s=limits.check_timeout_s, seed=self.course.seed)
-                code, timed_out = self._attempt(job, notebook, start + deadline_s, execution, cells)
-                reason = f"ran past the {deadline_s:g} s limit" if timed_out else exit_reason(code)
+                code, timed_out, overran = self._attempt(job, notebook, start + deadline_s, execution, cells)
+                reason = overran or (f"ran past the {deadline_s:g} s limit" if timed_out else exit_reason(code))
             except SandboxDied as exc:
                 self.stop()
-                timed_out, reason = False, f"brought down the grading sandbox ({exc})"
+                timed_out, reason = False, str(exc)
             if self.progress is not None and self.progress.get("phase") == "done":
                 break
             if not record_failure(execution, self.progress, reason, timed_out, skip_cells):

@@ -19,6 +19,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -253,7 +254,7 @@ def prepare(path: Path | None, grader: WeekGrader, source: str = "") -> Prepared
     graded = sorted({c.function for c in grader.checks.checks})
     sources = "\n".join(c.source for c in clean if c.cell_type == "code")
     for name in graded:
-        if name not in bound and f"def {name}" not in sources and f"class {name}" not in sources:
+        if name not in bound and not re.search(rf"\b(def|class)\s+{re.escape(name)}\b", sources):
             problems.append(f"`{name}` is not defined anywhere in the notebook: keep the name from the release")
     problems += _signature_problems(clean, grader)
     text = nbformat.writes(nbformat.v4.new_notebook(cells=clean))

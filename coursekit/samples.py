@@ -5,7 +5,7 @@ reference, the blank release, partial answers, each catalogued mistake, and a fe
 notebooks that attack the grader from inside. Every sample is a release notebook whose answer
 cells were filled in, so the cell layout is the one a mentee would hand in.
 
-    python -m coursekit.samples WEEK DEST [--count N] [--seed S] [--no-adversarial]
+    python -m coursekit.samples WEEK DEST [--count N] [--seed S] [--mistakes M] [--attacks a,b]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell
 
 from coursekit import notebook
-from coursekit.checks import load_checks
+from coursekit.checks import Mistake, load_checks
 from coursekit.config import Course, Week, WeekPaths, load_course
 from coursekit.errors import NotebookError
 from coursekit.release import build_notebooks
@@ -123,31 +123,51 @@ def _with_attack(p: Parts, nb: NotebookNode, code: str) -> NotebookNode:
     return nb
 
 
+def spread(mistakes: tuple[Mistake, ...], limit: int | None) -> list[Mistake]:
+    """Up to `limit` mistakes, taking each function's first, then each one's second, and so on."""
+    by_function: dict[str, list[Mistake]] = {}
+    for mistake in mistakes:
+        by_function.setdefault(mistake.function, []).append(mistake)
+    rounds: list[Mistake] = []
+    for depth in range(max(map(len, by_function.values()), default=0)):
+        rounds += [ms[depth] for ms in by_function.values() if depth < len(ms)]
+    return rounds if limit is None else rounds[:limit]
+
+
 def make_samples(course: Course, week: Week, dest: Path, count: int = 24, *, seed: int = 0,
-                 adversarial: bool = True) -> list[Sample]:
-    """Write `count` (at least) sample submissions under `dest/<student>/<notebook>`; returns them."""
+                 attacks: tuple[str, ...] = tuple(ATTACKS), mistakes: int | None = None) -> list[Sample]:
+    """Write `count` (at least) sample submissions under `dest/<student>/<notebook>`; returns them.
+
+    `attacks` names the adversarial samples (keys of ATTACKS); `mistakes` caps how many catalogued
+    mistakes get a sample (spread over the functions; None: all).
+    """
+    unknown = sorted(set(attacks) - set(ATTACKS))
+    if unknown:
+        raise ValueError(f"unknown attacks {unknown}; known: {', '.join(ATTACKS)}")
     paths = course.paths(week)
     p = parts(paths)
-    mistakes = load_checks(paths.autograder).mistakes
+    catalogue = load_checks(paths.autograder).mistakes
+    chosen = spread(catalogue, mistakes)
     rng = random.Random(seed)
     every = set(p.answers)
     made: list[tuple[str, str, bool, NotebookNode]] = [
         ("reference", "", True, _fill(p, every)),
         ("blank", "", True, _fill(p, set())),
     ]
-    for mistake in mistakes:
+    for mistake in chosen:
         cell = _cell_of(p, mistake.function)
         made.append(("mistake", mistake.name, True, _fill(p, every, {cell: mistake.code})))
-    if adversarial:
-        for name, (wrong, code) in ATTACKS.items():
-            extra = {_cell_of(p, mistakes[0].function): mistakes[0].code} if wrong and mistakes else None
-            if name == "infinite_loop":  # inside a graded function, so the check (not a cell) hangs
-                cell = min(p.answers)
-                nb = _fill(p, every - {cell})
-                nb.cells[cell].source = _hang(nb.cells[cell].source)
-            else:
-                nb = _with_attack(p, _fill(p, every, extra), code)
-            made.append(("adversarial", name, False, nb))
+    first = catalogue[0] if catalogue else None
+    for name in attacks:
+        wrong, code = ATTACKS[name]
+        extra = {_cell_of(p, first.function): first.code} if wrong and first else None
+        if name == "infinite_loop":  # inside a graded function, so the check (not a cell) hangs
+            cell = min(p.answers)
+            nb = _fill(p, every - {cell})
+            nb.cells[cell].source = _hang(nb.cells[cell].source)
+        else:
+            nb = _with_attack(p, _fill(p, every, extra), code)
+        made.append(("adversarial", name, False, nb))
     cells = sorted(p.answers)
     while len(made) < count:  # partial attempts: a random nonempty, proper subset answered
         k = rng.randint(1, max(1, len(cells) - 1))
@@ -177,11 +197,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("dest", type=Path)
     parser.add_argument("--count", type=int, default=24)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-adversarial", action="store_true")
+    parser.add_argument("--mistakes", type=int, help="at most this many mistakes (default: all)")
+    parser.add_argument("--attacks", default=",".join(ATTACKS), help="comma-separated; '' for none")
     args = parser.parse_args(argv)
     course = load_course()
     samples = make_samples(course, course.week(args.week), args.dest, args.count, seed=args.seed,
-                           adversarial=not args.no_adversarial)
+                           attacks=tuple(a for a in args.attacks.split(",") if a), mistakes=args.mistakes)
     for s in samples:
         print(f"{s.student:50s} {s.kind:12s} {s.detail}")
 

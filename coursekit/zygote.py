@@ -373,8 +373,9 @@ def run_one(config: Config, state: dict, message: dict) -> None:
                     kill_all(config.pid_namespace)
                     sys.exit(0)  # the parent is gone
                 while (command := protocol.pending()) is not None:
-                    if "kill" in command:
-                        kill_all(config.pid_namespace)
+                    if "kill" in command:  # the rest of its processes go once it has been waited for
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(pid, signal.SIGKILL)
                     elif "hidden" in command and public_sent:
                         hidden = command["hidden"].encode()
                         selector.register(hidden_w, selectors.EVENT_WRITE, "hidden")

@@ -67,3 +67,11 @@ def test_missing_gradebook_is_a_one_line_error(tmp_path):
 
     with pytest.raises(CourseKitError, match="no gradebook"):
         write_cohort_report(tmp_path)
+
+
+def test_cli_report(tmp_path, capsys):
+    from coursekit.cli import main
+
+    _gradebook(tmp_path)
+    assert main(["report", str(tmp_path)]) == 0
+    assert str(tmp_path / "cohort.html") in capsys.readouterr().out

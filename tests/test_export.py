@@ -106,6 +106,7 @@ def test_wheel_installs(exported, tmp_path):
     assert (tmp_path / "site" / "coursekit" / "grade.py").is_file()
 
 
+@pytest.mark.slow
 def test_run_autograder_grades_a_submission(exported, released_minicourse, tmp_path):
     root = _gradescope(exported, tmp_path)
     key = released_minicourse / "solutions" / "week01_mini" / "mini.ipynb"
