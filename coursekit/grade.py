@@ -27,8 +27,6 @@ from datetime import UTC, datetime
 from multiprocessing.util import Finalize
 from pathlib import Path
 
-import nbformat
-
 from coursekit import notebook
 from coursekit.bundle import reference_for
 from coursekit.checks import WeekChecks, load_checks
@@ -90,13 +88,6 @@ class WeekGrader:
 
     def server(self, worker: int = 0) -> ForkServer:
         return ForkServer(self.course, self.paths, self.checks, worker=worker, preload=self.preload)
-
-
-def _parse(source: str) -> ast.Module | None:
-    try:
-        return ast.parse(notebook.python_source(source))
-    except (SyntaxError, ValueError):
-        return None
 
 
 def _signatures(tree: ast.Module) -> dict[str, tuple[str, list[str]]]:
@@ -228,8 +219,7 @@ def prepare(path: Path | None, grader: WeekGrader, source: str = "") -> Prepared
     if not isinstance(cells, list):
         return Prepared(sha256=digest, fatal=f"{path.name} is JSON but not a Jupyter notebook (format 4) "
                                              "with cells: re-save it from Jupyter")
-    clean, problems, bound = [], [], set()
-    skipped = notebook.SKIPPED_WHEN_GRADING
+    clean, problems, trees = [], [], []
     for index, cell in enumerate(cells):
         kind = cell.get("cell_type") if isinstance(cell, dict) else None
         text = cell.get("source", "") if isinstance(cell, dict) else ""
@@ -239,29 +229,37 @@ def prepare(path: Path | None, grader: WeekGrader, source: str = "") -> Prepared
             text, kind = "", "raw"
         tags = (cell.get("metadata") or {}).get("tags", []) if isinstance(cell, dict) else []
         tags = [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
-        if kind == "code":
-            clean.append(nbformat.v4.new_code_cell(text, metadata={"tags": tags} if tags else {}))
-            if set(tags) & skipped:
-                continue
+        kind = kind if kind in ("code", "markdown") else "raw"
+        clean.append({"cell_type": kind, "metadata": {"tags": tags} if tags else {}, "source": text}
+                     | ({"outputs": [], "execution_count": None} if kind == "code" else {}))
+        if kind == "code" and not set(tags) & notebook.SKIPPED_WHEN_GRADING:
             tree, error = _syntax(text)
             if error:
                 problems.append(f"cell {index}, {error}; the rest of the notebook was still run")
-            bound |= _bound(tree) if tree else set()
-        elif kind == "markdown":
-            clean.append(nbformat.v4.new_markdown_cell(text))
-        else:
-            clean.append(nbformat.v4.new_raw_cell(text))
-    graded = sorted({c.function for c in grader.checks.checks})
-    sources = "\n".join(c.source for c in clean if c.cell_type == "code")
-    for name in graded:
-        if name not in bound and not re.search(rf"\b(def|class)\s+{re.escape(name)}\b", sources):
-            problems.append(f"`{name}` is not defined anywhere in the notebook: keep the name from the release")
-    problems += _signature_problems(clean, grader)
-    text = nbformat.writes(nbformat.v4.new_notebook(cells=clean))
+            trees.append((tree, text))
+    sources = "\n".join(text for _, text in trees)
+    unseen = [n for n in sorted({c.function for c in grader.checks.checks})
+              if not re.search(rf"\b(def|class)\s+{re.escape(n)}\b", sources)]
+    bound = set().union(*(_bound(t) for t, _ in trees if t is not None)) if unseen else set()
+    problems += [f"`{name}` is not defined anywhere in the notebook: keep the name from the release"
+                 for name in unseen if name not in bound]
+    problems += _signature_problems([t for t, _ in trees if t is not None], grader)
+    text = json.dumps({"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": clean})
     return Prepared(text=text, cells=len(clean), sha256=digest, problems=problems)
 
 
+def _parse(source: str) -> ast.Module | None:
+    return _syntax(source)[0]
+
+
 def _syntax(source: str) -> tuple[ast.Module | None, str | None]:
+    """The cell's syntax tree, or why it has none; IPython syntax (magics, !cmd) is translated first."""
+    try:
+        return ast.parse(source), None
+    except SyntaxError:
+        pass
+    except (ValueError, RecursionError, MemoryError):
+        return None, "cannot be parsed"
     try:
         return ast.parse(notebook.python_source(source)), None
     except SyntaxError as exc:
@@ -270,13 +268,10 @@ def _syntax(source: str) -> tuple[ast.Module | None, str | None]:
         return None, "cannot be parsed"
 
 
-def _signature_problems(cells: list, grader: WeekGrader) -> list[str]:
+def _signature_problems(trees: list[ast.Module], grader: WeekGrader) -> list[str]:
     found: dict[str, tuple[str, list[str]]] = {}
-    for cell in cells:
-        if cell.cell_type == "code" and not notebook.tags(cell) & notebook.SKIPPED_WHEN_GRADING:
-            tree = _parse(cell.source)
-            if tree is not None:
-                found.update(_signatures(tree))
+    for tree in trees:
+        found.update(_signatures(tree))
     problems = []
     for name, (shown, params) in grader.signatures.items():
         if name in found and found[name][1] != params:

@@ -231,7 +231,11 @@ def _close_fds(keep: set[int]) -> None:
 def child(config: Config, state: dict, job_fields: dict, notify: int, hidden_fd: int) -> None:
     """Run one submission; never returns."""
     code = CHILD_GONE
+    T = [time.time()]
+    def mark(what):
+        with open("/tmp/ztimes", "a") as f: f.write(f"{what} {time.time():.4f}\n")
     try:
+        mark("start")
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):  # what the notebook prints goes nowhere
             os.dup2(null, fd)
@@ -254,6 +258,8 @@ def child(config: Config, state: dict, job_fields: dict, notify: int, hidden_fd:
                 chunks.append(chunk)
             return load_hidden(Path(config.checks), b"".join(chunks).decode(), state["public"])
 
+        mark("before run_job")
+        runner.progress_hook = lambda record: (mark(str(record)), os.write(notify, b"progress " + json.dumps(record).encode() + b"\n"))
         runner.run_job(job, state["shell"], state["public"], hidden=fetch_hidden if job.hidden else None)
         code = 0
     except BaseException:  # noqa: BLE001 - the parent reads what happened from progress.json
@@ -314,7 +320,11 @@ def start(config: Config) -> dict:
     from coursekit.runner import start_shell
 
     shell = start_shell(config.threads)
-    import nbformat  # the runner reads the notebook with it: import and warm its validator now
+    import nbformat  # what the runner imports per notebook: import it once here, and warm the validator
+
+    import coursekit.arrays
+    import coursekit.notebook
+    import coursekit.probing  # noqa: F401
 
     nbformat.reads(nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])), as_version=4)
     for name in config.preload:
@@ -329,6 +339,7 @@ def start(config: Config) -> dict:
 def run_one(config: Config, state: dict, message: dict) -> None:
     """Fork the child for one submission, relay its events, clean up after it."""
     protocol: Protocol = state["protocol"]
+    with open("/tmp/ztimes", "a") as f: f.write(f"zygote got run {time.time():.4f}\n")
     job = message["run"]
     notebook = Path(job["notebook"])
     notebook.write_text(message["notebook"])
@@ -336,6 +347,7 @@ def run_one(config: Config, state: dict, message: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     notify_r, notify_w = os.pipe()
     hidden_r, hidden_w = os.pipe()
+    with open("/tmp/ztimes", "a") as f: f.write(f"zygote before fork {time.time():.4f}\n")
     pid = os.fork()
     if pid == 0:
         os.close(notify_r)

@@ -36,8 +36,13 @@ def random_mask(*shape: int, seed: int) -> torch.Tensor:
     return mask
 
 
-def max_change(a: torch.Tensor, b: torch.Tensor) -> float:
-    return (a - b).detach().abs().max().item()
+def largest(x: torch.Tensor) -> torch.Tensor:
+    """max |x| as a 1-element tensor (one shape in memory and in .npz files, unlike a 0-d one)."""
+    return x.detach().abs().max().reshape(1)
+
+
+def max_change(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return largest(a - b)
 
 
 # ---------------------------------------------------------------- scaled_dot_product_attention
@@ -67,9 +72,9 @@ def probe_attention_properties(ns, seed: int = 7):
     return {
         "output_shape": list(out.shape),
         "weights_shape": list(weights.shape),
-        "max_row_sum_error": float((weights.sum(-1) - 1).abs().max()),
-        "max_weight_on_masked_keys": float(weights.masked_fill(mask, 0).abs().max()),
-        "min_weight": float(weights.min()),
+        "max_row_sum_error": largest(weights.sum(-1) - 1),
+        "max_weight_on_masked_keys": largest(weights.masked_fill(mask, 0)),
+        "min_weight": weights.detach().min().reshape(1),
     }
 
 
