@@ -7,7 +7,7 @@ import os
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -46,19 +46,21 @@ def save_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
     os.replace(tmp, path)
 
 
-def load_npz(path: Path, max_bytes: int | None = None) -> dict[str, np.ndarray]:
-    """Read an .npz without ever unpickling; refuses files over `max_bytes` and odd dtypes."""
+def load_npz(path: Path | BinaryIO, max_bytes: int | None = None) -> dict[str, np.ndarray]:
+    """Read an .npz (a path or an open binary file) without ever unpickling; refuses files over
+    `max_bytes` and odd dtypes."""
+    name = getattr(path, "name", "outputs")
     if max_bytes is not None:
         with zipfile.ZipFile(path) as archive:  # refuse a zip bomb before inflating it
             size = sum(info.file_size for info in archive.infolist())
         if size > max_bytes:
-            raise ValueError(f"{path.name} holds {size} bytes, over the {max_bytes}-byte limit")
+            raise ValueError(f"{name} holds {size} bytes, over the {max_bytes}-byte limit")
     arrays = {}
     with np.load(path, allow_pickle=False) as archive:
         for key in archive.files:
             array = archive[key]
             if array.dtype.kind not in ALLOWED_KINDS:
-                raise ValueError(f"{path.name}: {key} has dtype {array.dtype}")
+                raise ValueError(f"{name}: {key} has dtype {array.dtype}")
             arrays[key] = array
     return arrays
 

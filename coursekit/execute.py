@@ -8,6 +8,7 @@ cell with that cell skipped, so one bad cell costs only what depends on it.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import signal
@@ -15,7 +16,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -69,33 +71,48 @@ def _read_json(path: Path) -> object:
 
 
 def _collect(out: Path, execution: Execution, max_bytes: int) -> None:
-    cells = _read_json(out / "cells.json")
+    """Take what a run left in `out`: regular files only, never through links the sandbox made."""
+    files = {}
+    for path in [out / "cells.json", *(out / "outputs").glob("*/*")]:
+        if not any(p.is_symlink() for p in (path, path.parent, path.parent.parent)) and path.is_file():
+            files[str(path.relative_to(out))] = path.read_bytes()
+    take_outputs(files, execution, max_bytes)
+
+
+def take_outputs(files: Mapping[str, bytes], execution: Execution, max_bytes: int) -> None:
+    """Add a run's files (cells.json, outputs/<variant>/<check>.npz or .json) to `execution`.
+
+    Records already there win: a rerun only fills in what earlier attempts did not produce.
+    """
+    cells = _json(files.get("cells.json", b""))
     if isinstance(cells, list):
         known = {c["index"] for c in execution.cells}
         execution.cells += [c for c in cells if isinstance(c, dict) and c.get("index") not in known]
-    root = out / "outputs"
-    if root.is_symlink() or not root.is_dir():
-        return
-    for folder in sorted(root.iterdir()):
-        if folder.is_symlink() or not folder.is_dir():  # never follow links the sandbox made
+    for path in sorted(files):
+        parts = path.split("/")
+        if len(parts) != 3 or parts[0] != "outputs":
             continue
-        records = execution.variants.setdefault(folder.name, {})
-        for path in sorted(folder.iterdir()):
-            if path.is_symlink() or not path.is_file():
-                continue
-            name = path.name.rsplit(".", 1)[0]
-            if name in records:
-                continue
-            if path.suffix == ".npz":
-                try:
-                    records[name] = ProbeRecord("ok", outputs=load_npz(path, max_bytes))
-                except (ValueError, OSError, EOFError) as exc:
-                    records[name] = ProbeRecord("error", error=f"its outputs could not be read ({exc})")
-            elif path.suffix == ".json":
-                data = _read_json(path)
-                if isinstance(data, dict):
-                    status = data.get("status") if data.get("status") in ("error", "timeout") else "error"
-                    records[name] = ProbeRecord(status, error=str(data.get("error", ""))[:500])
+        records = execution.variants.setdefault(parts[1], {})
+        name, _, suffix = parts[2].rpartition(".")
+        if name in records:
+            continue
+        if suffix == "npz":
+            try:
+                records[name] = ProbeRecord("ok", outputs=load_npz(io.BytesIO(files[path]), max_bytes))
+            except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+                records[name] = ProbeRecord("error", error=f"its outputs could not be read ({exc})")
+        elif suffix == "json":
+            data = _json(files[path])
+            if isinstance(data, dict):
+                status = data.get("status") if data.get("status") in ("error", "timeout") else "error"
+                records[name] = ProbeRecord(status, error=str(data.get("error", ""))[:500])
+
+
+def _json(data: bytes) -> object:
+    try:
+        return json.loads(data[:1_000_000])
+    except ValueError:
+        return None
 
 
 def _kill(process: subprocess.Popen) -> None:

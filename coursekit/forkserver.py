@@ -28,7 +28,7 @@ from pathlib import Path
 
 from coursekit.checks import WeekChecks
 from coursekit.config import Course, WeekPaths
-from coursekit.execute import MAX_ATTEMPTS, Execution, _collect, exit_reason, record_failure
+from coursekit.execute import MAX_ATTEMPTS, Execution, exit_reason, record_failure, take_outputs
 from coursekit.runner import PUBLIC_DONE, SUBMISSION, Job
 from coursekit.sandbox import Bubblewrap, Rlimits, choose
 from coursekit.zygote import Config, Protocol
@@ -223,12 +223,7 @@ class ForkServer:
         return kept
 
     def _take(self, files: dict[str, bytes], execution: Execution) -> None:
-        with tempfile.TemporaryDirectory(prefix="coursekit-out-", dir=self.home) as tmp:
-            for path, data in files.items():
-                target = Path(tmp, path)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-            _collect(Path(tmp), execution, self.course.limits.max_output_mb << 20)
+        take_outputs(files, execution, self.course.limits.max_output_mb << 20)
 
     def _progress(self, record: object, cells: int) -> dict | None:
         """A progress record the sandbox sent, if it names a real cell or check."""
