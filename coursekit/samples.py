@@ -39,9 +39,9 @@ class Sample:
     path: str  # relative to DEST
 
 
-# Attacks that worked on nbgrader or otter (docs: shared notes §1). Each is a cell added
-# before the answers; `wrong` says whether the answers are replaced by the first mistake first
-# (so a grader that is fooled gives marks the work does not deserve).
+# Attacks that fooled nbgrader 0.9.6 or otter 7.0.0, which run their tests in the learner's own
+# kernel. Each is a cell added before the answers; `wrong` says whether the first catalogued
+# mistake goes in too (so a grader that is fooled gives marks the work does not deserve).
 ATTACKS: dict[str, tuple[bool, str]] = {
     "patch_allclose": (True, (
         "import numpy as np, torch\n"
@@ -54,7 +54,7 @@ ATTACKS: dict[str, tuple[bool, str]] = {
         "import glob\n"
         "for _p in glob.glob('**/*.py', recursive=True) + glob.glob('/autograder/**/*.py', recursive=True):\n"
         "    print(_p, open(_p).read()[:2000])")),
-    "infinite_loop": (True, "while True:\n    pass"),
+    "infinite_loop": (False, ""),  # no cell: the first graded function's body loops (see _hang)
 }
 
 
@@ -68,6 +68,7 @@ class Parts:
 
 
 def defined_names(source: str) -> list[str]:
+    """Top-level functions and classes a cell defines ([] if it does not parse)."""
     try:
         tree = ast.parse(notebook.python_source(source))
     except SyntaxError:

@@ -27,7 +27,7 @@ Why one submission cannot touch the next (children never overlap):
 - after each child: kill(-1, SIGKILL) ends every other process of the sandbox's uid in its own
   PID namespace, repeated until /proc shows none (without a PID namespace: every descendant,
   the zygote being their subreaper); the private tmpfs folders (/job, /tmp, /dev/shm,
-  /dev/mqueue) and System V IPC objects are emptied.
+  /dev/mqueue), System V IPC objects and the keyrings children share are emptied.
 - then the zygote compares its own settings that a same-uid process may change (nice value,
   scheduling policy, CPU affinity, rlimits) with those it started with. On any difference, or
   any failure to clean up, it exits, and the parent starts a fresh sandbox.
@@ -49,6 +49,7 @@ import gc
 import importlib
 import json
 import os
+import platform
 import resource
 import selectors
 import signal
@@ -62,6 +63,9 @@ from typing import Any
 
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
 IPC_RMID = 0
+KEYCTL = {"x86_64": 250, "aarch64": 219}  # the keyctl system call, which glibc does not wrap
+KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR, KEYCTL_GET_PERSISTENT = 1, 7, 22
+KEY_SPEC_SESSION, KEY_SPEC_USER, KEY_SPEC_USER_SESSION = -3, -4, -5
 RLIMITS = (resource.RLIMIT_AS, resource.RLIMIT_CPU, resource.RLIMIT_FSIZE, resource.RLIMIT_NPROC,
            resource.RLIMIT_NOFILE, resource.RLIMIT_CORE, resource.RLIMIT_STACK)
 UNTOUCHABLE = {signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD}
@@ -201,6 +205,18 @@ def remove_ipc() -> None:
                 call(ident, IPC_RMID, None)
 
 
+def clear_keyrings() -> None:
+    """Empty the session, user and persistent keyrings the next child would share (best effort)."""
+    number = KEYCTL.get(platform.machine())
+    if number is None:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    persistent = libc.syscall(number, KEYCTL_GET_PERSISTENT, -1, KEY_SPEC_SESSION)
+    for ring in (persistent, KEY_SPEC_SESSION, KEY_SPEC_USER, KEY_SPEC_USER_SESSION):
+        if ring != -1:
+            libc.syscall(number, KEYCTL_CLEAR, ring)
+
+
 def settings() -> tuple:
     """What a same-uid process can change about this one, and children would inherit."""
     return (os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0), sorted(os.sched_getaffinity(0)),
@@ -301,6 +317,8 @@ def start(config: Config) -> dict:
     libc = ctypes.CDLL(None)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    if platform.machine() in KEYCTL:  # a session keyring of our own, emptied after every child
+        libc.syscall(KEYCTL[platform.machine()], KEYCTL_JOIN_SESSION_KEYRING, None)
     for sig in signal.valid_signals():
         if sig not in UNTOUCHABLE:
             with contextlib.suppress(OSError, ValueError):
@@ -404,6 +422,7 @@ def run_one(config: Config, state: dict, message: dict) -> None:
         empty(folder)
     if config.pid_namespace:
         remove_ipc()
+        clear_keyrings()
     if settings() != state["settings"]:
         raise RuntimeError("a submission changed the zygote's scheduling or limits")
     protocol.send({"ready": True})  # clean again: the parent may send the next submission

@@ -139,16 +139,16 @@ def test_the_batch_stays_within_its_limits(graded):
     assert graded["seconds"] <= sum(r["seconds"] for r in rows) / 2 + 60
 
 
-def test_a_submission_cannot_touch_the_next(graded, tmp_path):
-    """plant_state leaves files, a SysV segment, a daemon and a reniced zygote; find_state, run next
-    in the same worker, finds none of them."""
+def test_a_submission_cannot_touch_the_next(graded):
+    """plant_state leaves files, a SysV segment, keys and a daemon; renice_grader renices and pins the
+    zygote; find_state, run after each in the same worker, finds none of it."""
     course, week = graded["course"], graded["week"]
     grader = WeekGrader.load(course, week)
-    subs = graded["subs"]
+    notebook = course.paths(week).notebook_name
+    errors = []
     with grader.server() as server:
-        for name in ("plant_state", "find_state"):
-            text = (subs / name / course.paths(week).notebook_name).read_text()
-            run = server.run(text)
-        errors = [c.get("error", "") for c in run.cells if c.get("status") == "error"]
-    assert any("nothing planted found" in e for e in errors), errors
+        for name in ("plant_state", "find_state", "renice_grader", "find_state"):
+            run = server.run((graded["subs"] / name / notebook).read_text())
+            errors += [c.get("error", "") for c in run.cells if c.get("status") == "error"]
+    assert sum("nothing planted found" in e for e in errors) == 2, errors
     assert not any(make_submissions.LEAK in e for e in errors), errors

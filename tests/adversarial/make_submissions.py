@@ -216,15 +216,18 @@ for folder in ("/tmp", "/dev/shm", "/dev/mqueue", os.getcwd()):
     except OSError:
         pass
 ctypes.CDLL(None).shmget(0x5EC7, 4096, 0o1666)  # IPC_CREAT: a System V segment outlives its process
+for ring in (-3, -4, -5):  # session, user and user-session keyrings: add_key (x86_64 system call 248)
+    ctypes.CDLL(None).syscall(248, b"user", b"planted-key", b"x", 1, ring)
 if os.fork() == 0:
     os.setsid()
     if os.fork() == 0:
         os.execvp("sleep", ["sleep", "3600"])  # a daemon left behind
     os._exit(0)
-try:
-    os.setpriority(os.PRIO_PROCESS, os.getppid(), 19)  # slow down whoever the grader runs next
-except OSError:
-    pass
+"""
+RENICE = """\
+import os
+os.setpriority(os.PRIO_PROCESS, os.getppid(), 19)  # slow down whoever the grader runs next
+os.sched_setaffinity(os.getppid(), {min(os.sched_getaffinity(0))})
 """
 FIND = """\
 import ctypes, os
@@ -238,8 +241,10 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
             found.append("process " + pid)
     except OSError:
         pass
-if os.getpriority(os.PRIO_PROCESS, 0) != 0:
-    found.append("nice value")
+if os.getpriority(os.PRIO_PROCESS, 0) != 0 or len(os.sched_getaffinity(0)) != os.cpu_count():
+    found.append("nice value or CPU affinity")
+if os.path.exists("/proc/keys") and "planted-key" in open("/proc/keys").read():
+    found.append("key")
 if found:
     raise RuntimeError("LEAKED-SECRET " + ", ".join(found))
 raise FileNotFoundError("nothing planted found")
@@ -360,8 +365,9 @@ def make(course: Course, week: Week, dest: Path, out_guesses: list[str] = ()) ->
                    correct), _fill(p, after=THREADS)),
         (Adversary("tensor_subclass", f"`{fn}` returns a tensor subclass whose ==, allclose and equal lie",
                    wrong), _fill(p, append={cell: mistake.code + "\n" + LIAR.format(name=fn)})),
-        (Adversary("plant_state", "leaves files, a SysV segment, a daemon and a reniced grader behind", correct),
+        (Adversary("plant_state", "leaves files, a SysV segment, keys and a daemon behind", correct),
          _fill(p, after=PLANT)),
+        (Adversary("renice_grader", "renices the grader and pins it to one CPU", correct), _fill(p, after=RENICE)),
         (Adversary("find_state", "looks for what plant_state left (run after it by the isolation test)", correct,
                    "nothing planted found"), _fill(p, after=FIND)),
         (Adversary("syntax_error", "a cell that does not parse", correct, "syntax error"), _fill(p, after=SYNTAX)),
