@@ -293,7 +293,7 @@ def _run_problems(execution, grader: WeekGrader, prepared: Prepared) -> list[str
         if cell.get("status") not in ("error", "timeout") or f"cell {cell.get('index')}" in said:
             continue
         error = str(cell.get("error", ""))[:300]
-        if error.startswith("MemoryError"):
+        if "MemoryError" in error.split(":")[0]:
             error += f" (over the {grader.course.limits.memory_mb} MB memory limit)"
         if cell.get("status") == "timeout":
             lines.append(f"{error} (limit per cell; an endless loop?); the rest of the notebook was still run")

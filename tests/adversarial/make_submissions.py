@@ -147,9 +147,10 @@ while True:
         pass
 """
 MEMORY = """\
+import numpy as np
 blocks = []
 while True:
-    blocks.append(bytearray(1 << 30))  # 1 GB at a time, until the address-space limit
+    blocks.append(np.empty(1 << 28, dtype=np.uint8))  # 256 MB at a time, until the address-space limit
 """
 FORK_BOMB = """\
 import os, time
