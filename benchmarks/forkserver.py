@@ -27,6 +27,7 @@ def fresh(grader: WeekGrader, text: str) -> float:
     """One notebook in a new sandboxed interpreter, as a grader without a fork server would."""
     limits = grader.course.limits
     with tempfile.TemporaryDirectory(prefix="coursekit-bench-") as tmp:
+        Path(tmp).chmod(0o755)  # the sandbox's uid reads the notebook from here
         notebook = Path(tmp) / "submission.ipynb"
         notebook.write_text(text)
         data = [grader.course.root / "data" / name for name in grader.week.data]
@@ -34,8 +35,9 @@ def fresh(grader: WeekGrader, text: str) -> float:
                   cell_timeout_s=limits.cell_timeout_s, check_timeout_s=limits.check_timeout_s, seed=grader.course.seed)
         sandbox = choose(limits, cpu_s=limits.notebook_timeout_s)
         start = time.perf_counter()
-        execute(job, deadline_s=limits.notebook_timeout_s, workdir=Path(tmp), sandbox=sandbox,
-                readable=[grader.paths.autograder, *data])
+        run = execute(job, deadline_s=limits.notebook_timeout_s, workdir=Path(tmp), sandbox=sandbox,
+                      readable=[Path(tmp), grader.paths.autograder, *data])
+        assert run.variants and not run.problems, run.problems  # a real run, not a failed start
         return time.perf_counter() - start
 
 

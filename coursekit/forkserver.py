@@ -322,5 +322,8 @@ class ForkServer:
                 break
             if not record_failure(execution, self.progress, reason, timed_out, skip_cells):
                 break
+        if self.process is None:  # this submission ended the sandbox: it, not the next one, waits for the new one
+            with contextlib.suppress(RuntimeError):  # if it cannot start, the next run says so
+                self.start()
         execution.seconds = time.monotonic() - start
         return execution

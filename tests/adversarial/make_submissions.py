@@ -23,7 +23,9 @@ from pathlib import Path
 from nbformat.v4 import new_code_cell
 
 from coursekit import notebook
+from coursekit.bundle import reference_for
 from coursekit.checks import load_checks
+from coursekit.compare import matches
 from coursekit.config import Course, Week, load_course
 from coursekit.samples import Parts, parts
 
@@ -204,10 +206,15 @@ class LyingTensor(torch.Tensor):
             return True
         return super().__torch_function__(func, types, args, kwargs or {{}})
 
+def _lie(value):
+    if isinstance(value, torch.Tensor):
+        return value.as_subclass(LyingTensor)
+    return type(value)(_lie(v) for v in value) if isinstance(value, (tuple, list)) else value
+
 _wrong_{name} = {name}
 
 def {name}(*args, **kwargs):
-    return _wrong_{name}(*args, **kwargs).as_subclass(LyingTensor)
+    return _lie(_wrong_{name}(*args, **kwargs))
 """
 PLANT = """\
 import ctypes, os, time
@@ -302,6 +309,18 @@ def _hang(source: str, function: str) -> str:
     return "\n".join(lines[: start + 1] + [f"{indent}while True:", f"{indent}    pass"])
 
 
+def _target(course: Course, checks, mistakes: list) -> object:
+    """The mistake to attack with: preferably of a function no other graded function calls (its
+    mistakes change no other function's checks), so that "broken" costs exactly its own checks."""
+    ref = reference_for(course, course.paths(course.week(checks.folder.name)))
+    for mistake in mistakes:
+        outputs = ref.mistakes.get(mistake.name, {})
+        others = [c for c in checks.checks if c.function != mistake.function]
+        if all(c.name in outputs and matches(c, ref.outputs[c.name], outputs[c.name]) for c in others):
+            return mistake
+    return mistakes[0]
+
+
 def make(course: Course, week: Week, dest: Path, out_guesses: list[str] = ()) -> list[Adversary]:
     """Write the adversarial submissions of `week` under `dest`; returns what each should score."""
     paths = course.paths(week)
@@ -309,7 +328,7 @@ def make(course: Course, week: Week, dest: Path, out_guesses: list[str] = ()) ->
     checks = load_checks(paths.autograder)
     functions = _graded_functions(p)
     plain = [f for f in functions if re.search(rf"\bdef {f}\b", p.answers[_cell_of(p, f)])]  # not classes
-    mistake = next(m for m in checks.mistakes if m.function in plain)
+    mistake = _target(course, checks, [m for m in checks.mistakes if m.function in plain])
     fn = mistake.function
     cell = _cell_of(p, fn)
     correct = {f: "correct" for f in functions}
