@@ -39,7 +39,9 @@ def save_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for key in sorted(arrays):
             buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.ascontiguousarray(arrays[key]), allow_pickle=False)
+            array = np.asarray(arrays[key])
+            contiguous = np.ascontiguousarray(array).reshape(array.shape)  # keeps 0-d arrays 0-d
+            np.lib.format.write_array(buffer, contiguous, allow_pickle=False)
             info = zipfile.ZipInfo(f"{key}.npy", date_time=_FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, buffer.getvalue())

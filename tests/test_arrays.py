@@ -27,12 +27,13 @@ def test_tensor_subclass_becomes_plain_array():
 
 
 def test_npz_roundtrip_is_byte_identical(tmp_path):
-    arrays = {"b/x": np.arange(5.0), "a/y": np.eye(2, dtype=bool)}
+    arrays = {"b/x": np.arange(5.0), "a/y": np.eye(2, dtype=bool), "c/scalar": to_array(2.5)}
     save_npz(tmp_path / "one.npz", arrays)
     save_npz(tmp_path / "two.npz", dict(reversed(list(arrays.items()))))
     assert (tmp_path / "one.npz").read_bytes() == (tmp_path / "two.npz").read_bytes()
     loaded = load_npz(tmp_path / "one.npz")
     assert set(loaded) == set(arrays) and np.array_equal(loaded["b/x"], arrays["b/x"])
+    assert loaded["c/scalar"].shape == ()
 
 
 def test_load_npz_refuses_pickles_and_bombs(tmp_path):

@@ -16,7 +16,8 @@ class GPT(GPT):
         return self.lm_head(self.ln_f(x))
 '''),
     Mistake("gpt_mask_transposed", "GPT",
-            "your causal mask lets a position see the future and hides the past: True must be where key j <= query i (tril)",
+            "your causal mask lets a position see the future and hides the past: "
+            "True must be where key j <= query i (tril)",
             code='''
 class GPT(GPT):
     def forward(self, idx):
@@ -111,7 +112,8 @@ def get_batch(data, block_size, batch_size, generator=None):
     return y, x
 '''),
     Mistake("get_batch_last_window_never_drawn", "get_batch",
-            "your starts never reach the last window: draw them with torch.randint(len(data) - block_size, ...)", code='''
+            "your starts never reach the last window: draw them with torch.randint(len(data) - block_size, ...)",
+            code='''
 def get_batch(data, block_size, batch_size, generator=None):
     ix = torch.randint(len(data) - block_size - 1, (batch_size,), generator=generator)
     x = torch.stack([data[i : i + block_size] for i in ix.tolist()])
@@ -321,7 +323,8 @@ def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, generator
 '''),
     # ------------------------------------------------------------ generate
     Mistake("generate_context_not_cropped", "generate",
-            "your context is not cropped: feed only the last model.block_size tokens, idx[:, -model.block_size:]", code='''
+            "your context is not cropped: feed only the last model.block_size tokens, idx[:, -model.block_size:]",
+            code='''
 @torch.no_grad()
 def generate(model, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None):
     for _ in range(max_new_tokens):

@@ -13,6 +13,7 @@ Writes DEST/<name>/<notebook> and DEST/expected.json, which gives for each submi
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import json
 import re
@@ -309,14 +310,19 @@ def _hang(source: str, function: str) -> str:
     return "\n".join(lines[: start + 1] + [f"{indent}while True:", f"{indent}    pass"])
 
 
-def _target(course: Course, checks, mistakes: list) -> object:
-    """The mistake to attack with: preferably of a function no other graded function calls (its
-    mistakes change no other function's checks), so that "broken" costs exactly its own checks."""
+def _target(course: Course, p: Parts, checks, mistakes: list) -> object:
+    """The mistake to attack with: preferably of a function no other answer cell names and whose
+    mistakes change no other function's checks, so that breaking it costs exactly its own checks."""
     ref = reference_for(course, course.paths(course.week(checks.folder.name)))
     for mistake in mistakes:
+        own = _cell_of(p, mistake.function)
+        names = {n.id for i, src in p.answers.items() if i != own
+                 for n in ast.walk(ast.parse(notebook.python_source(src)))
+                 if isinstance(n, ast.Name)}
         outputs = ref.mistakes.get(mistake.name, {})
         others = [c for c in checks.checks if c.function != mistake.function]
-        if all(c.name in outputs and matches(c, ref.outputs[c.name], outputs[c.name]) for c in others):
+        if mistake.function not in names and all(
+                c.name in outputs and matches(c, ref.outputs[c.name], outputs[c.name]) for c in others):
             return mistake
     return mistakes[0]
 
@@ -328,7 +334,7 @@ def make(course: Course, week: Week, dest: Path, out_guesses: list[str] = ()) ->
     checks = load_checks(paths.autograder)
     functions = _graded_functions(p)
     plain = [f for f in functions if re.search(rf"\bdef {f}\b", p.answers[_cell_of(p, f)])]  # not classes
-    mistake = _target(course, checks, [m for m in checks.mistakes if m.function in plain])
+    mistake = _target(course, p, checks, [m for m in checks.mistakes if m.function in plain])
     fn = mistake.function
     cell = _cell_of(p, fn)
     correct = {f: "correct" for f in functions}
