@@ -105,8 +105,9 @@ class Bubblewrap:
         self, argv: list[str], *, workdir: Path, readable: list[Path] = (), writable: list[Path] = (),
         tmpfs: list[Path] = (), binds: dict[Path, Path] | None = None,
     ) -> list[str]:
-        """`argv` wrapped in bwrap. `binds` maps a sandbox path to the host folder shown there
-        read-only; `tmpfs` are extra private, size-limited folders (the fork server's /job)."""
+        """`argv` wrapped in bwrap. `readable` and `writable` host paths appear at the same paths
+        (writable ones are handed to the sandbox's uid); `binds` maps a sandbox path to the host
+        folder shown there read-only; `tmpfs` are extra private, size-limited folders (/job)."""
         args = ["bwrap", *self._namespaces(), "--die-with-parent", "--new-session", "--clearenv"]
         for key, value in ENV.items():
             args += ["--setenv", key, value]
@@ -136,8 +137,9 @@ class Bubblewrap:
                 made.add(parent)
         for kind, host, inside in mounts:
             args += self._tmpfs(str(inside)) if kind == "--tmpfs" else [kind, str(host), str(inside)]
-        for path in writable:
-            os.chown(path, self.uid, self.uid)
+        if self.as_root:
+            for path in writable:  # handed to the uid the run drops to
+                os.chown(path, self.uid, self.uid)
         args += ["--chdir", str(workdir)]
         if self.as_root:
             args += ["--", "setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
@@ -200,6 +202,7 @@ def choose(limits: Limits, *, worker: int = 0, cpu_s: float | None = None) -> Bu
         return Bubblewrap(limits, uid=uid_for(worker), cpu_s=cpu_s)
     if not _announced:
         _announced = True
-        print("coursekit: bubblewrap (bwrap) is not available: grading runs learner code with rlimits only, "
-              "without file isolation; install the bubblewrap package", file=sys.stderr)
+        root = " and, as root, without a process limit" if os.geteuid() == 0 else ""
+        print(f"coursekit: bubblewrap (bwrap) is not available: grading runs learner code with rlimits only, "
+              f"without file isolation{root}; install the bubblewrap package", file=sys.stderr)
     return Rlimits(limits, cpu_s=cpu_s)
