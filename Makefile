@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint release validate clean
+SAMPLES := samples/week06_transformer
+DEMO_OUT := demo_out
+
+.PHONY: demo test lint release validate samples bench clean
 
 $(STAMP): pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +19,9 @@ $(STAMP): pyproject.toml requirements.txt
 demo: $(STAMP)
 	$(BIN)/coursekit release
 	$(BIN)/coursekit validate
+	$(BIN)/coursekit grade week06_transformer $(SAMPLES) --out $(DEMO_OUT)
+	$(BIN)/coursekit report $(DEMO_OUT)
+	@echo "gradebook: $(DEMO_OUT)/gradebook.csv  cohort report: $(abspath $(DEMO_OUT))/cohort.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -29,5 +35,16 @@ release: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/coursekit validate
 
+# regenerate the bundled sample submissions after week 6 changes
+samples: $(STAMP)
+	rm -rf $(SAMPLES)
+	$(BIN)/python -m coursekit.samples week06_transformer $(SAMPLES) --count 16 --mistakes 8 \
+		--attacks patch_allclose,exit_early,read_tests
+
+# coursekit vs otter-grader vs nbgrader on week 6 (about 15 minutes on 2 cores; needs the bench extra)
+bench: $(STAMP)
+	$(BIN)/pip install -q otter-grader==7.0.0 torch==2.13.0
+	$(BIN)/python benchmarks/grading.py --week week06_transformer --json benchmarks/results-week06.json
+
 clean:
-	rm -rf $(VENV) autograder/*/.cache
+	rm -rf $(VENV) $(DEMO_OUT) autograder/*/.cache
