@@ -185,7 +185,13 @@ def _remove(path: str) -> None:
 
 
 def empty(folder: str) -> None:
+    """Remove what a submission left in `folder`, sparing the sandbox's own mounts inside it
+    (the course may live under /tmp, e.g. a CI checkout, with its venv bound read-only there)."""
+    with open("/proc/self/mountinfo") as info:
+        mounts = {line.split()[4] for line in info}
     for entry in os.scandir(folder):
+        if any(m == entry.path or m.startswith(entry.path + "/") for m in mounts):
+            continue
         _remove(entry.path)
 
 

@@ -74,6 +74,8 @@ for pattern in {paths!r} + ["/checks/*", "/autograder/*/*", "/autograder/*", "..
                 pass
 for folder in ("/job", "/checks", "/tmp", os.getcwd()):
     for root, _, files in os.walk(folder):
+        if "site-packages" in root:  # installed packages' own data (the venv may sit under /tmp)
+            continue
         found += [os.path.join(root, f) for f in files if f in ("hidden.py", "mistakes.py") or f.endswith(".npz")]
 found += [v for k, v in os.environ.items() if "HIDDEN" in k.upper() or "SECRET" in k.upper()]
 if found:

@@ -38,7 +38,7 @@ def probe_get_batch_properties(ns, n: int = 20, block_size: int = 4, batch_size:
         "shapes": [list(x.shape), list(y.shape)],
         "starts": torch.unique(x[:, 0]) // 3,
         "targets_are_next_tokens": bool(torch.equal(y, x + 3)),
-        "same_generator_same_batch": all(torch.equal(a, b) for a, b in zip(first, second)),
+        "same_generator_same_batch": all(torch.equal(a, b) for a, b in zip(first, second, strict=True)),
     }
 
 
@@ -92,7 +92,8 @@ def probe_mask_tokens_rates(ns, mask_prob: float = 0.15, seed: int = 33):
         "mask_share_ok": abs(masked - 0.8) < 0.015,
         "random_share_ok": abs(replaced - 0.1 * (1 - 1 / V)) < 0.012,  # a random token can equal the original
         "unchanged_share_ok": abs(kept - (0.1 + 0.1 / V)) < 0.012,
-        "specials_never_chosen": bool((labels[is_special] == -100).all() and torch.equal(inputs[is_special], ids[is_special])),
+        "specials_never_chosen": bool((labels[is_special] == -100).all()
+                                      and torch.equal(inputs[is_special], ids[is_special])),
         "labels_are_originals": bool(torch.equal(labels[chosen], ids[chosen])),
         "others_unchanged": bool(torch.equal(inputs[~chosen], ids[~chosen])),
         "random_tokens_in_vocab": bool(((inputs[chosen] < V) | (inputs[chosen] == mask_id)).all()),
