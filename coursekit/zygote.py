@@ -64,7 +64,7 @@ from typing import Any
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
 IPC_RMID = 0
 KEYCTL = {"x86_64": 250, "aarch64": 219}  # the keyctl system call, which glibc does not wrap
-KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR, KEYCTL_GET_PERSISTENT = 1, 7, 22
+KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR, KEYCTL_INVALIDATE, KEYCTL_GET_PERSISTENT = 1, 7, 21, 22
 KEY_SPEC_SESSION, KEY_SPEC_USER, KEY_SPEC_USER_SESSION = -3, -4, -5
 RLIMITS = (resource.RLIMIT_AS, resource.RLIMIT_CPU, resource.RLIMIT_FSIZE, resource.RLIMIT_NPROC,
            resource.RLIMIT_NOFILE, resource.RLIMIT_CORE, resource.RLIMIT_STACK)
@@ -221,6 +221,23 @@ def clear_keyrings() -> None:
     for ring in (persistent, KEY_SPEC_SESSION, KEY_SPEC_USER, KEY_SPEC_USER_SESSION):
         if ring != -1:
             libc.syscall(number, KEYCTL_CLEAR, ring)
+    # A cleared key stays listed in /proc/keys until the kernel's asynchronous garbage collector
+    # runs; invalidate what is left and wait (bounded) until the next child cannot see it.
+    keys = _listed_keys()
+    for key in keys:
+        libc.syscall(number, KEYCTL_INVALIDATE, key)
+    deadline = time.monotonic() + 2.0
+    while keys & _listed_keys() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _listed_keys() -> set[int]:
+    """Ids of the non-keyring keys this process can see in /proc/keys."""
+    try:
+        lines = Path("/proc/keys").read_text().splitlines()
+    except OSError:
+        return set()
+    return {int(f[0], 16) for f in (line.split() for line in lines) if len(f) > 7 and f[7] != "keyring"}
 
 
 def settings() -> tuple:
