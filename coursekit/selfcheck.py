@@ -16,6 +16,7 @@ from pathlib import Path
 from coursekit.arrays import group, load_npz, to_array
 from coursekit.checks import Check, load_checks
 from coursekit.compare import CheckResult, compare
+from coursekit.errors import NotebookError
 from coursekit.report import format_result
 from coursekit.runner import RUNNER_ENV, describe
 
@@ -120,7 +121,12 @@ def check_notebook(path: Path, function: str | None = None) -> bool:
     from coursekit.runner import Job
 
     path = path.resolve()
-    folder = find_checks_folder(path.parent)
+    if not path.is_file():
+        raise NotebookError(f"{path}: notebook not found; give the path of your saved release notebook")
+    try:
+        folder = find_checks_folder(path.parent)
+    except FileNotFoundError as exc:
+        raise NotebookError(f"{path}: {exc}") from exc
     manifest = json.loads((folder / "manifest.json").read_text())
     job = Job(notebook=str(path), checks_folder=str(folder), out="", hidden=False,
               check_timeout_s=manifest["check_timeout_s"])

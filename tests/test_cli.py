@@ -27,3 +27,12 @@ def test_outside_a_course(tmp_path, in_dir, capsys):
     in_dir(tmp_path)
     assert main(["release"]) == 2
     assert "no course_config.py here or above" in capsys.readouterr().err
+
+
+def test_check_of_a_missing_or_misplaced_notebook_is_one_line(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "nothere.ipynb")]) == 2
+    assert "nothere.ipynb: notebook not found" in capsys.readouterr().err
+    (tmp_path / "loose.ipynb").write_text("{}")
+    assert main(["check", str(tmp_path / "loose.ipynb")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "checks: not found" in err
