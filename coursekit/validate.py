@@ -22,7 +22,7 @@ from coursekit.config import Course, Week, WeekPaths
 from coursekit.errors import CheckDefinitionError, NotebookError
 from coursekit.execute import Execution, execute
 from coursekit.reference import Reference, load_reference
-from coursekit.release import build_notebooks
+from coursekit.release import Built, build_notebooks
 from coursekit.runner import SUBMISSION, Job
 from coursekit.selfcheck import CHECKS_FOLDER
 
@@ -92,9 +92,8 @@ def structure(paths: WeekPaths, checks: WeekChecks, min_mistakes: int) -> list[s
     return problems
 
 
-def in_sync(paths: WeekPaths) -> list[str]:
+def in_sync(paths: WeekPaths, built: Built) -> list[str]:
     """Whether the committed release and answer key are what `coursekit release` makes now."""
-    built = build_notebooks(paths)
     problems = []
     for made, path in ((built.student, paths.release), (built.key, paths.solution)):
         if not path.is_file() or nbformat.writes(made) != nbformat.writes(notebook.read(path)):
@@ -146,7 +145,7 @@ def _release_lines(path: Path) -> set[str]:
     return _lines(path.read_text(errors="replace"))
 
 
-def leaks(paths: WeekPaths, checks: WeekChecks) -> list[str]:
+def leaks(paths: WeekPaths, checks: WeekChecks, built: Built) -> list[str]:
     """Solution lines, hidden-check or mistake code, and hidden check names found in release/."""
     source = notebook.read(paths.source)
     secret = {line for r in notebook.solution_regions(source, paths.source) for line in _lines(r.text)}
@@ -154,7 +153,7 @@ def leaks(paths: WeekPaths, checks: WeekChecks) -> list[str]:
         if (paths.autograder / name).is_file():
             secret |= _lines((paths.autograder / name).read_text())
     given = _lines((paths.autograder / "public.py").read_text())  # lines mentees are meant to see
-    given |= {line for cell in build_notebooks(paths).student.cells for line in _lines(cell.source)}
+    given |= {line for cell in built.student.cells for line in _lines(cell.source)}
     secret = {s for s in secret - given if len(s) >= MIN_LEAK_LINE and not s.startswith("#")}
     hidden = {c.name for c in checks.checks if c.visibility == "hidden"}
     found = []
@@ -178,7 +177,8 @@ def validate_week(course: Course, week: Week) -> Validation:
     checks = load_checks(paths.autograder)
     report = Validation(week=week.slug)
     report.problems += structure(paths, checks, course.min_mistakes_per_function)
-    report.problems += in_sync(paths)
+    built = build_notebooks(paths)  # what `release` would write now: compared and scanned once
+    report.problems += in_sync(paths, built)
     if not (paths.release_dir / CHECKS_FOLDER / "manifest.json").is_file():
         report.problems.append(f"{paths.release_dir / CHECKS_FOLDER} is missing; run `coursekit release {week.slug}`")
 
@@ -198,7 +198,7 @@ def validate_week(course: Course, week: Week) -> Validation:
     report.reference_points = sum(r.score for r in key)
     report.stub_points = sum(r.score for r in stub)
     _mistakes(checks, ref, report)
-    report.leaks = leaks(paths, checks)
+    report.leaks = leaks(paths, checks, built)
     return report
 
 
