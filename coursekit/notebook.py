@@ -11,6 +11,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from coursekit.errors import NotebookError
+from coursekit.files import atomic_path
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 TRAIN, GPU_EXTRA, SOLUTION_ONLY = "train", "gpu-extra", "solution-only"
@@ -32,10 +33,8 @@ def read(path: Path) -> NotebookNode:
 
 
 def write(nb: NotebookNode, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    nbformat.write(nb, str(tmp))
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        nbformat.write(nb, str(tmp))
 
 
 def tags(cell: NotebookNode) -> set[str]:

@@ -1,7 +1,7 @@
 """Reference outputs: every check's outputs on the solution, and on each catalogued mistake.
 
 Computed by running the source notebook in a trusted child process, and cached per week under
-`autograder/<week>/.cache/`, keyed by a hash of everything that can change them.
+`autograder/<week>/.cache/`, keyed by `fingerprint`: a hash of everything that can change them.
 """
 
 from __future__ import annotations
@@ -13,10 +13,17 @@ from pathlib import Path
 
 import numpy as np
 
+import coursekit
 from coursekit.arrays import load_npz, save_npz
 from coursekit.config import Course, WeekPaths
-from coursekit.execute import execute
-from coursekit.runner import SUBMISSION, Job
+from coursekit.engine.execute import execute
+from coursekit.engine.runner import SUBMISSION, Job
+from coursekit.files import write_atomic
+
+# The kit's code that shapes probe outputs, relative to the package: a file, or a folder whose
+# every .py file counts (sub-packages included). Docs, CLI, grading and authoring edits leave
+# the cache valid; an edit here recomputes every week's references (about 40 s a week).
+OUTPUT_CODE = ("engine/runner.py", "arrays.py", "checks.py", "probing.py", "notebook.py")
 
 
 @dataclass
@@ -30,33 +37,47 @@ class Reference:
         """Each mistake's outputs on `check`, where they differ from being absent."""
         return {m: by_check[check] for m, by_check in self.mistakes.items() if check in by_check}
 
+    def save(self, arrays: Path, meta: Path) -> None:
+        """Write the outputs as one `.npz` ("variant/check/output" keys) and the rest as JSON."""
+        flat = {f"{SUBMISSION}/{c}/{o}": a for c, outs in self.outputs.items() for o, a in outs.items()}
+        for mistake, by_check in self.mistakes.items():
+            flat.update({f"{mistake}/{c}/{o}": a for c, outs in by_check.items() for o, a in outs.items()})
+        save_npz(arrays, flat)
+        write_atomic(meta, json.dumps({"errors": self.errors, "cell_errors": self.cell_errors}))
 
-def _fingerprint(paths: WeekPaths, course: Course) -> str:
+    @classmethod
+    def load(cls, arrays: Path, meta: Path) -> Reference:
+        """Read what `save` wrote."""
+        nested: dict[str, dict[str, dict[str, np.ndarray]]] = {}
+        for key, array in load_npz(arrays).items():
+            variant, check, output = key.split("/", 2)
+            nested.setdefault(variant, {}).setdefault(check, {})[output] = array
+        info = json.loads(meta.read_text())
+        return cls(nested.pop(SUBMISSION, {}), nested, info["errors"], info["cell_errors"])
+
+
+def _output_code() -> list[Path]:
+    package = Path(coursekit.__file__).parent
+    files = []
+    for name in OUTPUT_CODE:
+        path = package / name
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return files
+
+
+def fingerprint(paths: WeekPaths, course: Course) -> str:
+    """A hash of the week's source, checks and data, the seed and limits, and the output-shaping kit code."""
     digest = hashlib.sha256()
-    files = [paths.source, *sorted(paths.autograder.glob("*.py")), *sorted(Path(__file__).parent.glob("*.py"))]
+    package = Path(coursekit.__file__).parent
+    files = [paths.source, *sorted(paths.autograder.glob("*.py"))]
     for folder in paths.week.data:
         files += sorted(p for p in (paths.root / "data" / folder).rglob("*") if p.is_file())
-    for path in files:
-        digest.update(str(path.relative_to(paths.root) if path.is_relative_to(paths.root) else path.name).encode())
+    for path in [*files, *_output_code()]:
+        base = paths.root if path.is_relative_to(paths.root) else package
+        digest.update(str(path.relative_to(base)).encode())
         digest.update(path.read_bytes())
     digest.update(f"{course.seed}/{course.limits}".encode())
     return digest.hexdigest()[:16]
-
-
-def _flatten(ref: Reference) -> dict[str, np.ndarray]:
-    flat = {f"{SUBMISSION}/{c}/{o}": a for c, outs in ref.outputs.items() for o, a in outs.items()}
-    for mistake, by_check in ref.mistakes.items():
-        flat.update({f"{mistake}/{c}/{o}": a for c, outs in by_check.items() for o, a in outs.items()})
-    return flat
-
-
-def _unflatten(flat: dict[str, np.ndarray], meta: dict) -> Reference:
-    nested: dict[str, dict[str, dict[str, np.ndarray]]] = {}
-    for key, array in flat.items():
-        variant, check, output = key.split("/", 2)
-        nested.setdefault(variant, {}).setdefault(check, {})[output] = array
-    outputs = nested.pop(SUBMISSION, {})
-    return Reference(outputs, nested, meta["errors"], meta["cell_errors"])
 
 
 def compute(course: Course, paths: WeekPaths, *, mistakes: bool = True) -> Reference:
@@ -83,13 +104,12 @@ def compute(course: Course, paths: WeekPaths, *, mistakes: bool = True) -> Refer
 
 def load_reference(course: Course, paths: WeekPaths, *, refresh: bool = False) -> Reference:
     """The week's reference outputs, from the cache when nothing they depend on has changed."""
-    key = _fingerprint(paths, course)
+    key = fingerprint(paths, course)
     arrays, meta = paths.cache / f"reference-{key}.npz", paths.cache / f"reference-{key}.json"
     if not refresh and arrays.is_file() and meta.is_file():
-        return _unflatten(load_npz(arrays), json.loads(meta.read_text()))
+        return Reference.load(arrays, meta)
     ref = compute(course, paths)
     for stale in paths.cache.glob("reference-*"):
         stale.unlink()
-    save_npz(arrays, _flatten(ref))
-    meta.write_text(json.dumps({"errors": ref.errors, "cell_errors": ref.cell_errors}))
+    ref.save(arrays, meta)
     return ref

@@ -16,11 +16,10 @@ from pathlib import Path
 from coursekit.arrays import group, load_npz, to_array
 from coursekit.checks import Check, load_checks
 from coursekit.compare import CheckResult, compare
+from coursekit.config import CHECKS_FOLDER
+from coursekit.engine.runner import RUNNER_ENV, describe
 from coursekit.errors import NotebookError
-from coursekit.report import format_result
-from coursekit.runner import RUNNER_ENV, describe
-
-CHECKS_FOLDER = "checks"
+from coursekit.explain import format_result
 
 
 def find_checks_folder(start: Path | None = None) -> Path:
@@ -117,8 +116,8 @@ def check(name: str, namespace: dict | None = None) -> None:
 
 def check_notebook(path: Path, function: str | None = None) -> bool:
     """Execute a saved release notebook (train cells skipped) and print its public checks."""
-    from coursekit.execute import execute
-    from coursekit.runner import Job
+    from coursekit.engine.execute import execute
+    from coursekit.engine.runner import Job
 
     path = path.resolve()
     if not path.is_file():

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from coursekit.authoring.release import release_week
 from coursekit.config import load_course
-from coursekit.release import release_week
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minicourse"
 ROOT = Path(__file__).parent.parent

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from coursekit.authoring.release import release_week
 from coursekit.checks import load_checks
 from coursekit.compare import matches
 from coursekit.config import load_course
-from coursekit.grade import WeekGrader, grade
-from coursekit.release import release_week
-from coursekit.sandbox import bubblewrap_works
+from coursekit.engine.sandbox import bubblewrap_works
+from coursekit.grading.batch import grade_batch
+from coursekit.grading.week import WeekGrader
 
 pytestmark = pytest.mark.skipif(not bubblewrap_works(), reason="needs a working bubblewrap (apt install bubblewrap)")
 
@@ -61,7 +62,7 @@ def graded(tmp_path_factory):
     subs, out = root.parent / "submissions", root.parent / "out"
     adversaries = make_submissions.make(course, week, subs, out_guesses=[str(out / "correct" / "results.json")])
     start = time.monotonic()
-    rows = grade(course, week, [subs], out, workers=2, progress=False)
+    rows = [r.row for r in grade_batch(course, week, [subs], out, workers=2, progress=False)]
     return {"course": course, "week": week, "out": out, "adversaries": {a.name: a for a in adversaries},
             "rows": {r["student"]: r for r in rows}, "seconds": time.monotonic() - start, "subs": subs}
 

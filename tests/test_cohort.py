@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import re
 
-from coursekit.cohort import read_stats, write_cohort_report
-from coursekit.gradebook import Gradebook
+from coursekit.grading.cohort import read_stats, write_cohort_report
+from coursekit.grading.gradebook import Gradebook
 
 CHECKS = [("softmax_rows", "softmax", "public", 2.0), ("causal_mask_4", "causal_mask", "public", 1.0),
           ("causal_mask_7", "causal_mask", "hidden", 1.0)]

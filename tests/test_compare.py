@@ -2,7 +2,7 @@ import numpy as np
 
 from coursekit.checks import Check
 from coursekit.compare import compare
-from coursekit.report import format_result
+from coursekit.explain import format_result
 
 CHECK = Check("c", "f", probe=lambda ns: {}, points=2, description="demo")
 EXPECTED = {"y": np.array([[1.0, 2.0], [3.0, 4.0]])}

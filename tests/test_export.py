@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from coursekit import notebook
-from coursekit.bundle import load_bundle, reference_for
 from coursekit.cli import main
 from coursekit.config import load_course
-from coursekit.export import export_gradescope
+from coursekit.gradescope.export import export_gradescope
+from coursekit.grading.bundle import load_bundle, reference_for
 from coursekit.reference import load_reference
 
 
@@ -103,7 +103,7 @@ def test_wheel_installs(exported, tmp_path):
     done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
                            "--target", str(tmp_path / "site"), str(wheel)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "site" / "coursekit" / "grade.py").is_file()
+    assert (tmp_path / "site" / "coursekit" / "grading" / "grade.py").is_file()
 
 
 @pytest.mark.slow

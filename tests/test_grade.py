@@ -19,8 +19,9 @@ import pytest
 
 from coursekit.cli import main
 from coursekit.config import LatePolicy, load_course
-from coursekit.grade import grade, grade_notebook
-from coursekit.gradebook import lateness
+from coursekit.grading.batch import grade_batch
+from coursekit.grading.grade import grade_notebook
+from coursekit.grading.lateness import lateness
 
 WEEK = "week01_mini"
 NOTEBOOK = "mini.ipynb"
@@ -89,6 +90,11 @@ def batch(course, tmp_path_factory):
                  progress=False)
     return {"root": root, "subs": subs, "out": out, "rows": {r["student"]: r for r in rows},
             "inputs": [subs, lms], "roster": roster, "manifest": manifest, "seconds": time.monotonic() - start}
+
+
+def grade(*args, **kwargs) -> list[dict]:
+    """grade_batch's gradebook rows, each marked "skipped" when an earlier run graded it."""
+    return [r.row | {"skipped": r.skipped} for r in grade_batch(*args, **kwargs)]
 
 
 def test_students_found_from_folders_files_zip_and_roster(batch):

@@ -6,9 +6,9 @@ import pytest
 
 from coursekit import notebook
 from coursekit.arrays import load_npz
+from coursekit.authoring.release import release_week
 from coursekit.config import load_course
 from coursekit.errors import NotebookError
-from coursekit.release import release_week
 
 WEEK = "week01_mini"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from coursekit import notebook
+from coursekit.authoring.samples import make_samples, parts, read_index, spread
 from coursekit.checks import load_checks
 from coursekit.config import load_course
-from coursekit.samples import make_samples, parts, read_index, spread
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from coursekit.config import Limits
-from coursekit.sandbox import Bubblewrap, Rlimits, bubblewrap_works
-from coursekit.zygote import empty, read_tree
+from coursekit.engine.sandbox import Bubblewrap, Rlimits, bubblewrap_works
+from coursekit.engine.zygote import empty, read_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMITS = Limits(memory_mb=1024, max_processes=16, max_file_mb=1)

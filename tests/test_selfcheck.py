@@ -5,7 +5,7 @@ import torch
 
 from coursekit import check, data_path, notebook
 from coursekit.cli import main
-from coursekit.runner import RUNNER_ENV
+from coursekit.engine.runner import RUNNER_ENV
 
 WEEK = "week01_mini"
 

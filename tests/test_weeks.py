@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from coursekit.authoring.validate import validate_week
 from coursekit.config import load_course
-from coursekit.validate import validate_week
 
 ROOT = Path(__file__).parent.parent
 COURSE = load_course(ROOT)

@@ -24,11 +24,11 @@ from pathlib import Path
 from nbformat.v4 import new_code_cell
 
 from coursekit import notebook
-from coursekit.bundle import reference_for
+from coursekit.authoring.samples import Parts, parts
 from coursekit.checks import load_checks
 from coursekit.compare import matches
 from coursekit.config import Course, Week, load_course
-from coursekit.samples import Parts, parts
+from coursekit.grading.bundle import reference_for
 
 INDEX = "expected.json"
 LEAK = "LEAKED-SECRET"  # every attack that finds something writes it after this marker
@@ -45,13 +45,13 @@ torch.testing.assert_close = lambda *a, **k: None
 """
 
 COURSEKIT = """\
-import coursekit.compare, coursekit.validate, coursekit.report, coursekit.runner
+import coursekit.compare, coursekit.scoring, coursekit.explain, coursekit.engine.runner
 from coursekit.compare import CheckResult
 coursekit.compare.compare = lambda check, *a, **k: CheckResult(check, passed=True)
 coursekit.compare.matches = lambda *a, **k: True
-coursekit.validate.score = lambda checks, *a, **k: [CheckResult(c, passed=True) for c in checks.checks]
-coursekit.report.format_result = lambda *a, **k: ["all passed"]
-coursekit.runner.describe = lambda *a, **k: "all good"
+coursekit.scoring.score = lambda checks, *a, **k: [CheckResult(c, passed=True) for c in checks.checks]
+coursekit.explain.format_result = lambda *a, **k: ["all passed"]
+coursekit.engine.runner.describe = lambda *a, **k: "all good"
 """
 
 HOOKS = """\

@@ -12,7 +12,6 @@ import base64
 import html
 import io
 import json
-import os
 import sqlite3
 import statistics
 from collections import Counter
@@ -20,7 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from coursekit.errors import CourseKitError, ExitCode
+from coursekit.errors import CourseKitError
+from coursekit.files import write_atomic
+from coursekit.grading.gradebook import counted_attempts
 
 DB, PAGE = "gradebook.db", "cohort.html"
 PASS_COLOUR, FAIL_COLOUR = "#2e7d32", "#c62828"
@@ -62,22 +63,15 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def read_stats(db_path: Path) -> list[WeekStats]:
-    """Every week in the gradebook, each student by their latest graded attempt."""
+def read_stats(db_path: Path, policy: str = "latest") -> list[WeekStats]:
+    """Every week in the gradebook, each student by their counted attempt (course_config.py's policy)."""
     db = _connect(db_path)
     try:
         weeks = [r["week"] for r in db.execute("SELECT DISTINCT week FROM attempts ORDER BY week")]
         out = []
         for week in weeks:
             stats = WeekStats(week)
-            latest = db.execute(
-                "SELECT * FROM attempts a WHERE week=? AND graded_at = (SELECT MAX(graded_at) FROM attempts b "
-                "WHERE b.student=a.student AND b.week=a.week) ORDER BY student", (week,)).fetchall()
-            seen = set()
-            for row in latest:
-                if row["student"] in seen:  # two attempts graded in the same instant: keep one
-                    continue
-                seen.add(row["student"])
+            for row in counted_attempts(db, week, policy):
                 problems = json.loads(row["problems"] or "[]")
                 stats.students.append({"student": row["student"], "score": row["score"], "max_score": row["max_score"],
                                        "days_late": row["days_late"], "problems": problems})
@@ -189,27 +183,14 @@ STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}
          "text-align:left;font-size:90%}th{background:#f3f3f3}img{max-width:100%}")
 
 
-def write_cohort_report(grade_dir: Path) -> Path:
+def write_cohort_report(grade_dir: Path, policy: str = "latest") -> Path:
     """Write `grade_dir/cohort.html` from `grade_dir/gradebook.db`; returns its path."""
-    weeks = read_stats(grade_dir / DB)
+    weeks = read_stats(grade_dir / DB, policy)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     page = [f"<!doctype html><meta charset='utf-8'><title>Cohort report</title><style>{STYLE}</style>",
             f"<h1>Cohort report</h1><p>From {html.escape(str(grade_dir / DB))}, {when}. "
-            "Each student counts once, by their latest graded attempt.</p>"]
+            f"Each student counts once, by their {policy} attempt.</p>"]
     page += [week_section(w) for w in weeks] or ["<p>The gradebook holds no graded attempts.</p>"]
     path = grade_dir / PAGE
-    tmp = path.with_name(f".{PAGE}.{os.getpid()}.tmp")
-    tmp.write_text("\n".join(page) + "\n")
-    os.replace(tmp, path)
+    write_atomic(path, "\n".join(page) + "\n")
     return path
-
-
-def cmd_report(grade_dir: Path) -> ExitCode:
-    print(f"wrote {write_cohort_report(grade_dir)}")
-    return ExitCode.OK
-
-
-def add_parser(verbs) -> None:
-    report = verbs.add_parser("report", help="write cohort.html from a grade output folder's gradebook")
-    report.add_argument("grade_dir", type=Path, help="the --out folder of `coursekit grade`")
-    report.set_defaults(run=lambda a: cmd_report(a.grade_dir))

@@ -1,11 +1,11 @@
 """The sandbox side of the grading fork server: a zygote that forks one child per submission.
 
-    python -m coursekit.zygote CONFIG_JSON      (in the sandbox; stdin and stdout carry the protocol)
+    python -m coursekit.engine.zygote CONFIG_JSON      (in the sandbox; stdin and stdout carry the protocol)
 
 Started once per grading worker inside its sandbox. Before any learner code exists it imports
 torch, numpy, IPython and what the release notebook imports, makes the IPython shell and loads
 the public checks; then it forks a child per submission that runs the notebook
-(`coursekit.runner.run_job`). A fork costs milliseconds; a fresh interpreter pays 2-4 s for torch.
+(`coursekit.engine.runner.run_job`). A fork costs milliseconds; a fresh interpreter pays 2-4 s for torch.
 
 Protocol, one JSON object per line:
     parent -> zygote   {"run": {Job fields}, "notebook": "<ipynb text>"}
@@ -280,11 +280,10 @@ def child(config: Config, state: dict, job_fields: dict, notify: int, hidden_fd:
         seconds = int(config.cpu_s) + 1
         resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))  # SIGXCPU, then SIGKILL
         os.chdir(config.job_dir)
-        from coursekit import runner
         from coursekit.checks import load_hidden
+        from coursekit.engine import runner
 
         job = runner.Job(**job_fields)
-        runner.progress_hook = lambda record: os.write(notify, b"progress " + json.dumps(record).encode() + b"\n")
 
         def fetch_hidden() -> tuple:
             os.write(notify, b"public\n")
@@ -293,7 +292,11 @@ def child(config: Config, state: dict, job_fields: dict, notify: int, hidden_fd:
                 chunks.append(chunk)
             return load_hidden(Path(config.checks), b"".join(chunks).decode(), state["public"])
 
-        runner.run_job(job, state["shell"], state["public"], hidden=fetch_hidden if job.hidden else None)
+        def send_progress(record: dict) -> None:
+            os.write(notify, b"progress " + json.dumps(record).encode() + b"\n")
+
+        runner.run_job(job, state["shell"], state["public"], hidden=fetch_hidden if job.hidden else None,
+                       notify=send_progress)
         code = 0
     except BaseException:  # noqa: BLE001 - the parent reads what happened from progress.json
         pass
@@ -352,7 +355,7 @@ def start(config: Config) -> dict:
     os.dup2(null, 0)
     os.dup2(null, 1)
     from coursekit.checks import load_checks
-    from coursekit.runner import seed_everything, start_shell
+    from coursekit.engine.runner import seed_everything, start_shell
 
     shell = start_shell(config.threads)
     seed_everything(0)  # its first call costs tens of milliseconds

@@ -7,7 +7,6 @@ nothing of the solutions, hidden checks or mistakes appears in release/.
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,15 +15,15 @@ import nbformat
 
 from coursekit import notebook
 from coursekit.arrays import load_npz
+from coursekit.authoring.release import Built, build_notebooks
 from coursekit.checks import WeekChecks, load_checks
-from coursekit.compare import CheckResult, compare
+from coursekit.compare import compare
 from coursekit.config import Course, Week, WeekPaths
+from coursekit.engine.execute import Execution, execute
+from coursekit.engine.runner import SUBMISSION, Job
 from coursekit.errors import CheckDefinitionError, NotebookError
-from coursekit.execute import Execution, execute
 from coursekit.reference import Reference, load_reference
-from coursekit.release import Built, build_notebooks
-from coursekit.runner import SUBMISSION, Job
-from coursekit.selfcheck import CHECKS_FOLDER
+from coursekit.scoring import score
 
 TEXT_SUFFIXES = {".ipynb", ".py", ".json", ".md", ".txt", ".tsv", ".csv", ".html", ".yaml", ".yml"}
 MIN_LEAK_LINE = 16  # shorter lines (`return x`, `x = x + 1`) are too common to call leaks
@@ -108,16 +107,6 @@ def run_notebook(course: Course, paths: WeekPaths, path: Path) -> Execution:
     return execute(job, deadline_s=limits.notebook_timeout_s, workdir=path.parent)
 
 
-def score(checks: WeekChecks, ref: Reference, run: Execution, variant: str = SUBMISSION) -> list[CheckResult]:
-    """Compare one execution's outputs with the reference, naming matched mistakes."""
-    results = []
-    for check in checks.checks:
-        record = run.probe(check.name, variant)
-        expected = ref.outputs.get(check.name, {})
-        results.append(compare(check, expected, record.outputs, record.error, ref.mistake_outputs(check.name)))
-    return results
-
-
 def _mistakes(checks: WeekChecks, ref: Reference, report: Validation) -> None:
     for mistake in checks.mistakes:
         results = []
@@ -179,8 +168,8 @@ def validate_week(course: Course, week: Week) -> Validation:
     report.problems += structure(paths, checks, course.min_mistakes_per_function)
     built = build_notebooks(paths)  # what `release` would write now: compared and scanned once
     report.problems += in_sync(paths, built)
-    if not (paths.release_dir / CHECKS_FOLDER / "manifest.json").is_file():
-        report.problems.append(f"{paths.release_dir / CHECKS_FOLDER} is missing; run `coursekit release {week.slug}`")
+    if not (paths.release_checks / "manifest.json").is_file():
+        report.problems.append(f"{paths.release_checks} is missing; run `coursekit release {week.slug}`")
 
     with ThreadPoolExecutor(max_workers=3) as pool:  # three independent child processes
         ref_job = pool.submit(load_reference, course, paths)
@@ -200,46 +189,3 @@ def validate_week(course: Course, week: Week) -> Validation:
     _mistakes(checks, ref, report)
     report.leaks = leaks(paths, checks, built)
     return report
-
-
-def print_report(report: Validation, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(report.summary()))
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"validate {report.week}")
-    for column in ("check", "function", "points", "visibility", "reference", "stub"):
-        table.add_column(column)
-    for c in report.checks:
-        table.add_row(c["name"], c["function"], f"{c['points']:g}", c["visibility"],
-                      "pass" if c["reference_passed"] else "[red]FAIL[/red]",
-                      "[red]PASSES[/red]" if c["stub_passed"] else "fails")
-    console = Console()
-    console.print(table)
-    for m in report.mistakes:
-        if not m["named_by"]:
-            state = "[red]not caught[/red]" if not m["failed_checks"] else "[red]caught but not named uniquely[/red]"
-            console.print(f"mistake {m['name']} ({m['function']}): {state}")
-    console.print(
-        f"reference {report.reference_points:g}/{report.max_points:g}, stub {report.stub_points:g}, "
-        f"mistakes caught {report.mistakes_caught}/{report.mistakes_total}, named {report.mistakes_named}, "
-        f"leaks {len(report.leaks)}")
-    for line in report.leaks + report.problems:
-        console.print(f"[red]✗[/red] {line}", markup=True, highlight=False)
-    console.print("[green]valid[/green]" if report.ok else "[red]NOT valid[/red]")
-
-
-def print_summary(reports: list[Validation]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="course validation")
-    for column in ("week", "reference", "stub", "checks", "mistakes caught/named/total", "leaks", "verdict"):
-        table.add_column(column)
-    for r in reports:
-        table.add_row(r.week, f"{r.reference_points:g}/{r.max_points:g}", f"{r.stub_points:g}", str(len(r.checks)),
-                      f"{r.mistakes_caught}/{r.mistakes_named}/{r.mistakes_total}", str(len(r.leaks)),
-                      "[green]valid[/green]" if r.ok else "[red]NOT valid[/red]")
-    Console().print(table)

@@ -1,8 +1,9 @@
-"""Run a notebook in a child process (coursekit.runner) and read back what it wrote.
+"""Run a notebook in a child process (coursekit.engine.runner) and read back what it wrote.
 
-The child may be sandboxed (grading) or not (trusted reference runs). Whatever it does, this
-side bounds it by wall-clock time, kills its process group, and retries once per crashing
-cell with that cell skipped, so one bad cell costs only what depends on it.
+`execute` runs trusted code in fresh processes (reference, key, catalogued mistakes); the grading
+fork server shares its records (`Execution`), its parsing of what a run left (`take_outputs`)
+and its retry loop (`run_attempts`): whatever a run does, it is bounded by wall-clock time, and a
+crashing cell is skipped in a rerun, so one bad cell costs only what depends on it.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from coursekit.arrays import load_npz
-from coursekit.runner import PUBLIC_DONE, SUBMISSION, Job
+from coursekit.engine.runner import PUBLIC_DONE, SUBMISSION, Job
 
 MAX_ATTEMPTS = 4  # a run plus retries that skip the cell (or check) that killed the process
+MAX_OUTPUT_BYTES = 1 << 30  # trusted runs only: a reference's outputs are bounded by its author
 
 
 @dataclass
@@ -43,24 +45,16 @@ class Execution:
     problems: list[str] = field(default_factory=list)  # whole-run events: crashes, timeouts
     seconds: float = 0.0
 
+    def done(self) -> list[str]:
+        """"variant/check" of every probe already recorded: a rerun does not produce them again."""
+        return [f"{v}/{c}" for v, records in self.variants.items() for c in records]
+
     def probe(self, check: str, variant: str = SUBMISSION) -> ProbeRecord:
         return self.variants.get(variant, {}).get(check, ProbeRecord("not run", error="not run"))
 
     @property
     def cell_errors(self) -> list[dict]:
         return [c for c in self.cells if c.get("status") in ("error", "timeout", "crashed")]
-
-
-class Unsandboxed:
-    """Runs the child as it is: for trusted code (the reference, catalogued mistakes)."""
-
-    name = "none (trusted code)"
-
-    def command(self, argv: list[str], *, workdir: Path, readable: list[Path], writable: list[Path]) -> list[str]:
-        return argv
-
-    def preexec(self) -> Callable[[], None] | None:
-        return None
 
 
 def _read_json(path: Path) -> object:
@@ -115,61 +109,75 @@ def _json(data: bytes) -> object:
         return None
 
 
+@dataclass
+class Outcome:
+    """How one attempt at running a notebook ended."""
+
+    progress: object  # its last progress record (untrusted: checked by record_failure)
+    reason: str = ""  # why it ended early, for the learner: "exited with code 1", "ran past the 300 s limit"
+    timed_out: bool = False  # the whole notebook's deadline passed
+
+
+Attempt = Callable[[list[int], float], Outcome]  # (cells to skip, seconds left) -> how the run ended
+
+
+def run_attempts(execution: Execution, deadline_s: float, attempt: Attempt) -> None:
+    """Run `attempt` until the notebook is done, the deadline passes or a rerun cannot help.
+
+    The one retry loop of the kit (fresh processes and the fork server alike): a crashing cell is
+    skipped in the next attempt; outputs already in `execution` are kept and not produced again.
+    """
+    start = time.monotonic()
+    skip_cells: list[int] = []
+    for _ in range(MAX_ATTEMPTS):
+        left = deadline_s - (time.monotonic() - start)
+        if left <= 1:
+            execution.problems.append(f"the notebook ran past its {deadline_s:g} s limit")
+            break
+        outcome = attempt(list(skip_cells), left)
+        if isinstance(outcome.progress, dict) and outcome.progress.get("phase") == "done":
+            break
+        if not record_failure(execution, outcome.progress, outcome.reason, outcome.timed_out, skip_cells):
+            break
+    execution.seconds = time.monotonic() - start
+
+
 def _kill(process: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
 
 
-def execute(
-    job: Job,
-    *,
-    deadline_s: float,
-    workdir: Path,
-    sandbox: Unsandboxed | None = None,
-    readable: list[Path] = (),
-    max_output_bytes: int = 64 << 20,
-) -> Execution:
-    """Run `job` (its `out` is replaced by a fresh temporary folder) within `deadline_s` seconds."""
-    sandbox = sandbox or Unsandboxed()
+def execute(job: Job, *, deadline_s: float, workdir: Path) -> Execution:
+    """Run trusted code (the reference, the key, catalogued mistakes) in fresh child processes.
+
+    `job.out` is replaced by a fresh temporary folder per attempt; learner code is never run
+    here (grading uses coursekit.engine.forkserver).
+    """
     execution = Execution()
-    start = time.monotonic()
-    skip_cells = list(job.skip_cells)
-    for _ in range(MAX_ATTEMPTS):
-        left = deadline_s - (time.monotonic() - start)
-        if left <= 1:
-            execution.problems.append(f"the notebook ran past its {deadline_s:g} s limit")
-            break
+
+    def attempt(skip_cells: list[int], left: float) -> Outcome:
         with tempfile.TemporaryDirectory(prefix="coursekit-run-") as tmp:
             out = Path(tmp) / "out"
             out.mkdir()
             job_file = Path(tmp) / "job.json"
-            done = [f"{v}/{c}" for v, records in execution.variants.items() for c in records]
-            attempt = Job(**{**asdict(job), "out": str(out), "skip_cells": skip_cells, "skip_checks": done})
-            job_file.write_text(json.dumps(asdict(attempt)))
-            argv = [sys.executable, "-m", "coursekit.runner", str(job_file)]
-            command = sandbox.command(argv, workdir=workdir, readable=[*readable, job_file], writable=[out])
+            this = Job(**{**asdict(job), "out": str(out), "skip_cells": skip_cells, "skip_checks": execution.done()})
+            job_file.write_text(json.dumps(asdict(this)))
+            argv = [sys.executable, "-m", "coursekit.engine.runner", str(job_file)]
             with open(out / "stderr.txt", "wb") as stderr:
-                process = subprocess.Popen(
-                    command, cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
-                    start_new_session=True, preexec_fn=sandbox.preexec(),
-                )
+                process = subprocess.Popen(argv, cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                           stderr=stderr, start_new_session=True)
                 try:
-                    code = process.wait(timeout=left)
-                    timed_out = False
+                    code, timed_out = process.wait(timeout=left), False
                 except subprocess.TimeoutExpired:
-                    timed_out = True
-                    _kill(process)
-                    code = process.returncode
+                    code, timed_out = None, True
                 _kill(process)  # also ends anything the notebook left behind in its group
-            _collect(out, execution, max_output_bytes)
+            _collect(out, execution, MAX_OUTPUT_BYTES)
             progress = _read_json(out / "progress.json") or {}
-        if isinstance(progress, dict) and progress.get("phase") == "done":
-            break
         reason = f"ran past the {deadline_s:g} s limit" if timed_out else exit_reason(code)
-        if not record_failure(execution, progress, reason, timed_out, skip_cells):
-            break
-    execution.seconds = time.monotonic() - start
+        return Outcome(progress, reason, timed_out)
+
+    run_attempts(execution, deadline_s, attempt)
     return execution
 
 

@@ -1,6 +1,6 @@
 """Execute a notebook and run probes on its namespace; write only outputs and statuses.
 
-Run as ``python -m coursekit.runner JOB.json``, in a child process (sandboxed when grading).
+Run as ``python -m coursekit.engine.runner JOB.json``, in a child process (sandboxed when grading).
 The parent never trusts this process: it reads back plain arrays and short JSON records,
 and compares them with the reference itself.
 
@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from coursekit.files import write_atomic
 
 RUNNER_ENV = "COURSEKIT_RUNNER"  # set while a notebook runs here: check() stays silent
 SUBMISSION = "submission"  # the variant name of the notebook as written
@@ -70,19 +72,20 @@ def _disarm() -> None:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data))
 
 
-progress_hook: Callable[[dict], None] | None = None  # the fork server's child also streams progress
+@dataclass
+class Progress:
+    """Says what runs now: in `out/progress.json` (read if the process dies) and to `notify` (the fork server)."""
 
+    out: Path
+    notify: Callable[[dict], None] | None = None
 
-def report_progress(out: Path, record: dict) -> None:
-    """Say what runs now, in progress.json (read if the process dies) and to `progress_hook`."""
-    _write_json(out / "progress.json", record)
-    if progress_hook is not None:
-        progress_hook(record)
+    def __call__(self, record: dict) -> None:
+        _write_json(self.out / "progress.json", record)
+        if self.notify is not None:
+            self.notify(record)
 
 
 def seed_everything(seed: int) -> None:
@@ -114,7 +117,7 @@ def describe(exc: BaseException, cell_of: dict[int, int]) -> str:
     return f"{type(exc).__name__}: {message}{where}"
 
 
-def run_cells(shell: Any, job: Job, out: Path, cell_of: dict[int, int]) -> list[dict]:
+def run_cells(shell: Any, job: Job, progress: Progress, cell_of: dict[int, int]) -> list[dict]:
     """Run the notebook's code cells in order; an error or timeout stops only that cell."""
     from coursekit.notebook import read, tags
 
@@ -126,7 +129,7 @@ def run_cells(shell: Any, job: Job, out: Path, cell_of: dict[int, int]) -> list[
         if tags(cell) & skip_tags or index in job.skip_cells:
             records.append({"index": index, "status": "skipped"})
             continue
-        report_progress(out, {"phase": "cell", "cell": index})
+        progress({"phase": "cell", "cell": index})
         cell_of[shell.execution_count] = index
         start = time.perf_counter()
         _arm(job.cell_timeout_s)
@@ -143,19 +146,19 @@ def run_cells(shell: Any, job: Job, out: Path, cell_of: dict[int, int]) -> list[
         elif error is not None:
             record.update(status="error", error=describe(error, cell_of))
         records.append(record)
-        _write_json(out / "cells.json", records)
+        _write_json(progress.out / "cells.json", records)
     return records
 
 
-def run_probes(ns: dict, variant: str, checks: tuple, job: Job, out: Path, cell_of: dict[int, int]) -> None:
+def run_probes(ns: dict, variant: str, checks: tuple, job: Job, progress: Progress, cell_of: dict[int, int]) -> None:
     from coursekit.arrays import save_npz, to_array
 
-    folder = out / "outputs" / variant
+    folder = progress.out / "outputs" / variant
     folder.mkdir(parents=True, exist_ok=True)
     for check in checks:
         if f"{variant}/{check.name}" in job.skip_checks:
             continue
-        report_progress(out, {"phase": "check", "variant": variant, "check": check.name})
+        progress({"phase": "check", "variant": variant, "check": check.name})
         seed_everything(job.seed)
         timeout = check.timeout_s or job.check_timeout_s
         _arm(timeout)
@@ -200,25 +203,28 @@ def run_job(
     checks: tuple,
     mistakes: tuple = (),
     hidden: Callable[[], tuple] | None = None,
+    notify: Callable[[dict], None] | None = None,
 ) -> None:
     """Run the notebook's cells, then the probes of `checks`, of `hidden()`, and of each mistake.
 
     `hidden`, when given, is called once the public outputs are written and progress.json says
-    PUBLIC_DONE: the grading sandbox gets its hidden checks only then (see coursekit.zygote).
+    PUBLIC_DONE: the grading sandbox gets its hidden checks only then (see coursekit.engine.zygote).
+    `notify` also receives every progress record.
     """
     out = Path(job.out)
     out.mkdir(parents=True, exist_ok=True)
+    progress = Progress(out, notify)
     signal.signal(signal.SIGALRM, _on_alarm)
     seed_everything(job.seed)
     cell_of: dict[int, int] = {}
-    run_cells(shell, job, out, cell_of)
+    run_cells(shell, job, progress, cell_of)
 
     ns = shell.user_ns
     snapshot = dict(ns)
-    run_probes(ns, SUBMISSION, checks, job, out, cell_of)
+    run_probes(ns, SUBMISSION, checks, job, progress, cell_of)
     if hidden is not None:
-        report_progress(out, {"phase": PUBLIC_DONE})
-        run_probes(ns, SUBMISSION, hidden(), job, out, cell_of)
+        progress({"phase": PUBLIC_DONE})
+        run_probes(ns, SUBMISSION, hidden(), job, progress, cell_of)
     for mistake in mistakes:
         ns.clear()
         ns.update(snapshot)
@@ -227,8 +233,8 @@ def run_job(
         except Exception as exc:  # a broken catalogue entry is reported by validate
             _write_json(out / "outputs" / f"{mistake.name}.error.json", {"error": describe(exc, cell_of)})
             continue
-        run_probes(ns, mistake.name, checks, job, out, cell_of)
-    report_progress(out, {"phase": "done"})
+        run_probes(ns, mistake.name, checks, job, progress, cell_of)
+    progress({"phase": "done"})
 
 
 def main(job_file: str) -> None:

@@ -1,8 +1,8 @@
 """Sandboxes that run learner code: bubblewrap where it works, resource limits alone where not.
 
-A sandbox turns a command into one that runs confined (`command`) and gives the function the
-child runs before exec (`preexec`), as `coursekit.execute.execute` and the grading fork server
-(`coursekit.forkserver`) expect.
+A sandbox (the `Sandbox` protocol) turns a command into one that runs confined (`command`) and
+gives the function the child runs before exec (`preexec`), as the grading fork server
+(`coursekit.engine.forkserver`) expects.
 
 `Bubblewrap`:
 - namespaces: new mount, PID, IPC, network (loopback only), UTS and cgroup namespaces;
@@ -34,6 +34,7 @@ import sys
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from coursekit.config import Limits
 
@@ -54,6 +55,23 @@ ENV = {  # the whole environment inside: nothing of the grader's leaks in
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
 }
+
+
+class Sandbox(Protocol):
+    """What the fork server needs of a sandbox: a confined command line, and limits set before exec."""
+
+    name: str  # said in logs and error messages
+
+    def command(
+        self, argv: list[str], *, workdir: Path, readable: list[Path] = (), writable: list[Path] = (),
+        tmpfs: list[Path] = (), binds: dict[Path, Path] | None = None,
+    ) -> list[str]:
+        """`argv` wrapped so it runs confined, in `workdir`, seeing `readable`, `writable`, `tmpfs` and `binds`."""
+        ...
+
+    def preexec(self) -> Callable[[], None]:
+        """What the child runs before exec: resource limits, inherited by everything it starts."""
+        ...
 
 
 def uid_for(worker: int) -> int:
@@ -159,10 +177,12 @@ class Rlimits:
         self.limits = limits
         self.cpu_s = cpu_s
 
-    def command(self, argv: list[str], *, workdir: Path, readable: list[Path] = (), writable: list[Path] = (),
-                **_: object) -> list[str]:
-        prefix = _unshare_net()
-        return [*prefix, *argv]
+    def command(
+        self, argv: list[str], *, workdir: Path, readable: list[Path] = (), writable: list[Path] = (),
+        tmpfs: list[Path] = (), binds: dict[Path, Path] | None = None,
+    ) -> list[str]:
+        """`argv` without network where possible; the paths are not isolated (the caller lays out `workdir`)."""
+        return [*_unshare_net(), *argv]
 
     def preexec(self) -> Callable[[], None]:
         return lambda: set_limits(self.limits, self.cpu_s)
@@ -195,7 +215,7 @@ def bubblewrap_works() -> bool:
 _announced = False
 
 
-def choose(limits: Limits, *, worker: int = 0, cpu_s: float | None = None) -> Bubblewrap | Rlimits:
+def choose(limits: Limits, *, worker: int = 0, cpu_s: float | None = None) -> Sandbox:
     """Bubblewrap if it works here, else Rlimits (said once on stderr)."""
     global _announced
     if bubblewrap_works():

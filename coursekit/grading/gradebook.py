@@ -1,26 +1,25 @@
-"""The gradebook: every attempt of every student on every check, in SQLite, and a CSV of the latest.
+"""The gradebook: every attempt of every student on every check, in SQLite, and a CSV of the counted one.
 
     attempts(student, week, sha256, attempt, notebook, submitted_at, graded_at, score, max_score,
              earned, possible, days_late, penalty, seconds, problems)
     checks(student, week, sha256, check_name, function, visibility, points, max_points, passed, mistakes)
 
 An attempt is one notebook content (its sha256): grading the same content again replaces its
-rows (upsert); a new content is the student's next attempt. The late penalty follows
-course_config.py's LatePolicy.
+rows (upsert) and keeps its attempt number; a new content is the student's next attempt.
+Attempts are ordered by submission time, then attempt number, never by when they were graded;
+course_config.py's `attempts` policy counts the latest submitted attempt or the best-scoring
+one (`counted_attempts`, the one query behind gradebook.csv and the cohort report).
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import math
-import os
 import sqlite3
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from coursekit.config import LatePolicy
+from coursekit.files import atomic_path
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
@@ -42,28 +41,27 @@ ATTEMPT_COLUMNS = ("student", "week", "sha256", "notebook", "submitted_at", "gra
 CHECK_COLUMNS = ("check_name", "function", "visibility", "points", "max_points", "passed", "mistakes")
 
 
-@dataclass(frozen=True)
-class Lateness:
-    days: int  # started days late, after the grace period; 0 when on time
-    penalty: float  # fraction of the score taken off
+def _order(row: sqlite3.Row) -> tuple:
+    """Sort key of an attempt: submitted later, then numbered later, is later. Unknown times come first."""
+    try:
+        when = datetime.fromisoformat(row["submitted_at"]) if row["submitted_at"] else None
+    except ValueError:
+        when = None
+    stamp = when.astimezone(UTC).timestamp() if when is not None and when.tzinfo else float("-inf")
+    return stamp, row["attempt"]
 
-    def describe(self) -> str:
-        if not self.days:
-            return "on time"
-        return f"{self.days} day{'s' * (self.days != 1)} late: -{self.penalty:.0%}"
 
+def counted_attempts(db: sqlite3.Connection, week: str, policy: str = "latest") -> list[sqlite3.Row]:
+    """Each student's counted attempt at `week` (one row per student, by student): the latest
+    submitted one, or under policy "best" the highest score (the latest of equal scores)."""
+    def key(row: sqlite3.Row) -> tuple:
+        return (row["score"], *_order(row)) if policy == "best" else _order(row)
 
-def lateness(submitted: datetime | None, due: datetime, policy: LatePolicy) -> Lateness:
-    """How late a submission is under `policy`; unknown times count as on time."""
-    if submitted is None:
-        return Lateness(0, 0.0)
-    minutes = (submitted - due).total_seconds() / 60
-    if minutes <= policy.grace_minutes:
-        return Lateness(0, 0.0)
-    days = math.ceil(minutes / (24 * 60))
-    if days > policy.max_days_late:
-        return Lateness(days, 1.0)
-    return Lateness(days, min(1.0, days * policy.penalty_per_day))
+    chosen: dict[str, sqlite3.Row] = {}
+    for row in db.execute("SELECT * FROM attempts WHERE week=?", (week,)):
+        if row["student"] not in chosen or key(row) > key(chosen[row["student"]]):
+            chosen[row["student"]] = row
+    return [chosen[s] for s in sorted(chosen)]
 
 
 class Gradebook:
@@ -72,7 +70,14 @@ class Gradebook:
     def __init__(self, path: Path):
         self.path = path
         self.db = sqlite3.connect(path)
+        self.db.row_factory = sqlite3.Row
         self.db.executescript(SCHEMA)
+
+    def __enter__(self) -> Gradebook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def upsert(self, row: dict) -> None:
         """Store one graded attempt (`GradeResult.row()`), replacing an earlier grading of it."""
@@ -83,8 +88,9 @@ class Gradebook:
             if found:
                 attempt = found[0]
             else:
-                count = self.db.execute("SELECT COUNT(*) FROM attempts WHERE student=? AND week=?", key[:2]).fetchone()
-                attempt = count[0] + 1
+                count = self.db.execute("SELECT MAX(attempt) FROM attempts WHERE student=? AND week=?",
+                                        key[:2]).fetchone()
+                attempt = (count[0] or 0) + 1
             values = [row[c] if c != "problems" else json.dumps(row["problems"]) for c in ATTEMPT_COLUMNS]
             self.db.execute(f"INSERT OR REPLACE INTO attempts ({', '.join(ATTEMPT_COLUMNS)}, attempt) "
                             f"VALUES ({', '.join('?' * (len(ATTEMPT_COLUMNS) + 1))})", [*values, attempt])
@@ -96,31 +102,24 @@ class Gradebook:
                  for c in row["checks"]],
             )
 
-    def latest(self, week: str) -> list[dict]:
-        """Each student's most recently graded attempt at `week`, with points per check."""
-        self.db.row_factory = sqlite3.Row
-        rows = self.db.execute(
-            "SELECT * FROM attempts a WHERE week=? AND graded_at = (SELECT MAX(graded_at) FROM attempts b "
-            "WHERE b.student=a.student AND b.week=a.week) ORDER BY student", (week,)).fetchall()
+    def counted(self, week: str, policy: str = "latest") -> list[dict]:
+        """Each student's counted attempt at `week`, with points per check."""
         result = []
-        for row in rows:
+        for row in counted_attempts(self.db, week, policy):
             checks = self.db.execute("SELECT check_name, points FROM checks WHERE student=? AND week=? AND sha256=?",
                                      (row["student"], week, row["sha256"])).fetchall()
             result.append(dict(row) | {"checks": {c["check_name"]: c["points"] for c in checks}})
-        self.db.row_factory = None
         return result
 
-    def export_csv(self, path: Path, week: str, check_names: list[str]) -> None:
-        """gradebook.csv: one line per student (latest attempt), written atomically."""
+    def export_csv(self, path: Path, week: str, check_names: list[str], policy: str = "latest") -> None:
+        """gradebook.csv: one line per student (the counted attempt), written atomically."""
         columns = ["student", "week", "attempt", "score", "max_score", "days_late", "penalty", "submitted_at",
                    "graded_at", *check_names]
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w", newline="") as handle:
+        with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(columns)
-            for row in self.latest(week):
+            for row in self.counted(week, policy):
                 writer.writerow([row.get(c) if c not in check_names else row["checks"].get(c, "") for c in columns])
-        os.replace(tmp, path)
 
     def close(self) -> None:
         self.db.close()

@@ -18,7 +18,7 @@ import traceback
 from datetime import datetime
 from pathlib import Path
 
-from coursekit.bundle import load_bundle
+from coursekit.grading.bundle import load_bundle
 
 ROOT_ENV = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = Path("/autograder")
@@ -58,7 +58,7 @@ def _failure(results: Path, message: str) -> None:
 
 def run(root: Path) -> Path:
     """Grade `root/submission` with the bundle in `root/source/bundle`; returns results.json's path."""
-    from coursekit.grade import grade_notebook
+    from coursekit.grading.grade import grade_notebook
 
     results = root / "results"
     bundle = load_bundle(root / "source" / "bundle")

@@ -7,7 +7,7 @@ The zip holds, at its root (where Gradescope looks):
     run_autograder      run per submission: `python -m coursekit.gradescope $AUTOGRADER_ROOT`
     requirements.txt    every runtime dependency of coursekit, pinned to the versions here
     wheels/coursekit-<version>-py3-none-any.whl
-    bundle/             the reference bundle (coursekit.bundle): config, checks, cached
+    bundle/             the reference bundle (coursekit.grading.bundle): config, checks, cached
                         reference outputs, mistake hints, data; no source/ or solutions/
     README.md           what to choose on Gradescope
 
@@ -17,7 +17,6 @@ compared with the uploaded one.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import importlib.metadata
@@ -27,9 +26,9 @@ import zipfile
 from pathlib import Path
 
 from coursekit import __version__
-from coursekit.bundle import write_bundle
 from coursekit.config import Course, Week
-from coursekit.errors import ExitCode
+from coursekit.files import atomic_path
+from coursekit.grading.bundle import write_bundle
 
 TORCH = "torch==2.13.0"  # the CPU build, from the PyTorch index: PyPI's build pulls CUDA (GBs)
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -146,8 +145,7 @@ def export_gradescope(course: Course, week: Week, out: Path) -> Path:
     wheel_name, wheel = build_wheel()
     readme = README.format(title=course.title, slug=week.slug, version=__version__, notebook=paths.notebook_name)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp_zip = out.with_name(out.name + ".tmp")
-    with tempfile.TemporaryDirectory(prefix="coursekit-export-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="coursekit-export-") as tmp, atomic_path(out) as tmp_zip:
         bundle = write_bundle(course, week, Path(tmp) / "bundle")
         with zipfile.ZipFile(tmp_zip, "w") as archive:
             _write(archive, "setup.sh", SETUP_SH.encode(), executable=True)
@@ -157,25 +155,4 @@ def export_gradescope(course: Course, week: Week, out: Path) -> Path:
             _write(archive, f"wheels/{wheel_name}", wheel)
             for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
                 _write(archive, f"bundle/{path.relative_to(bundle).as_posix()}", path.read_bytes())
-    tmp_zip.replace(out)
     return out
-
-
-def cmd_export(target: str, week: str, out: Path | None) -> ExitCode:
-    from coursekit.config import load_course
-
-    course = load_course()
-    w = course.week(week)
-    out = out or course.root / "build" / w.slug / "autograder.zip"
-    path = export_gradescope(course, w, out)
-    size = path.stat().st_size / 1024
-    print(f"wrote {path} ({size:.0f} KB): upload it as the {w.slug} autograder on Gradescope (base image Ubuntu 24.04)")
-    return ExitCode.OK
-
-
-def add_parser(verbs: argparse._SubParsersAction) -> None:
-    export = verbs.add_parser("export", help="package a week's grading for another platform (gradescope)")
-    export.add_argument("target", choices=["gradescope"], help="the platform")
-    export.add_argument("week", help="slug or number")
-    export.add_argument("--out", type=Path, help="zip to write (default: build/<week>/autograder.zip)")
-    export.set_defaults(run=lambda a: cmd_export(a.target, a.week, a.out))

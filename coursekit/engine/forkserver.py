@@ -1,8 +1,8 @@
 """The parent side of the grading fork server: one sandboxed zygote per worker, reused.
 
 `ForkServer.run(notebook)` grades one notebook in the worker's sandbox and returns the same
-`Execution` as `coursekit.execute.execute`, from a fork of a warm interpreter rather than a fresh
-one (see coursekit.zygote for the protocol and for why submissions cannot touch each other).
+`Execution` as `coursekit.engine.execute.execute`, from a fork of a warm interpreter rather than a fresh
+one (see coursekit.engine.zygote for the protocol and for why submissions cannot touch each other).
 This side trusts nothing the sandbox sends: it keeps only the files a phase may produce,
 decodes them itself, checks progress records against the known cells and checks, and bounds
 every wait. A zygote that dies, stops or stops answering is killed with its whole sandbox and
@@ -28,10 +28,10 @@ from pathlib import Path
 
 from coursekit.checks import WeekChecks
 from coursekit.config import Course, WeekPaths
-from coursekit.execute import MAX_ATTEMPTS, Execution, exit_reason, record_failure, take_outputs
-from coursekit.runner import PUBLIC_DONE, SUBMISSION, Job
-from coursekit.sandbox import Bubblewrap, Rlimits, choose
-from coursekit.zygote import Config, Protocol
+from coursekit.engine.execute import Execution, Outcome, exit_reason, run_attempts, take_outputs
+from coursekit.engine.runner import PUBLIC_DONE, SUBMISSION, Job
+from coursekit.engine.sandbox import Bubblewrap, Sandbox, choose
+from coursekit.engine.zygote import Config, Protocol
 
 START_TIMEOUT_S = 180  # importing torch on a loaded machine
 CLEANUP_TIMEOUT_S = 30  # from a submission's end to the zygote's next "ready"
@@ -49,7 +49,7 @@ class ForkServer:
     """A sandboxed zygote for one week, forking one child per submission."""
 
     def __init__(self, course: Course, paths: WeekPaths, checks: WeekChecks, *, worker: int = 0,
-                 preload: tuple[str, ...] = (), sandbox: Bubblewrap | Rlimits | None = None):
+                 preload: tuple[str, ...] = (), sandbox: Sandbox | None = None):
         self.course, self.paths, self.checks = course, paths, checks
         self.public = {c.name for c in checks.checks if c.visibility == "public"}
         self.hidden = {c.name for c in checks.checks if c.visibility == "hidden"}
@@ -62,6 +62,11 @@ class ForkServer:
         self.zygote_pid: int | None = None
         self.progress: dict | None = None  # the last cell or check the running submission started
         self.home = Path(tempfile.mkdtemp(prefix="coursekit-worker-"))
+
+    @property
+    def log_path(self) -> Path:
+        """The zygote's stderr: what to read when the sandbox fails."""
+        return self.home / "zygote.log"
 
     # --- the sandbox ------------------------------------------------------------------------
 
@@ -88,7 +93,7 @@ class ForkServer:
             checks=str(root / "checks"), job_dir=str(root / "job"), wipe=wipe, pid_namespace=bubblewrap,
             cpu_s=limits.notebook_timeout_s, max_output_bytes=limits.max_output_mb << 20, preload=self.preload,
         )
-        argv = [sys.executable, "-P", "-m", "coursekit.zygote", json.dumps(asdict(config))]
+        argv = [sys.executable, "-P", "-m", "coursekit.engine.zygote", json.dumps(asdict(config))]
         if bubblewrap:
             binds = {Path("/checks"): bundle, **{Path("/") / k: v for k, v in data.items() if v.is_dir()}}
             argv = self.sandbox.command(argv, workdir=Path("/job"), tmpfs=[Path("/job")], binds=binds)
@@ -100,7 +105,7 @@ class ForkServer:
         """Start (or restart) the zygote and wait until it has imported everything."""
         self.stop()
         self.config, argv = self._layout()
-        log = open(self.home / "zygote.log", "wb")  # noqa: SIM115 - the child keeps it open
+        log = open(self.log_path, "wb")  # noqa: SIM115 - the child keeps it open
         self.process = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, start_new_session=True,
             preexec_fn=self.sandbox.preexec(), cwd=self.home,
@@ -112,7 +117,7 @@ class ForkServer:
         except SandboxDied:
             message = None
         if message is None or "ready" not in message:
-            tail = (self.home / "zygote.log").read_text(errors="replace")[-1500:]
+            tail = self.log_path.read_text(errors="replace")[-1500:]
             self.stop()
             raise RuntimeError(f"the grading sandbox did not start ({self.sandbox.name}): {tail}")
         self.zygote_pid = self._find_zygote()
@@ -129,7 +134,7 @@ class ForkServer:
                     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
                 except OSError:
                     continue
-                if b"coursekit.zygote" in cmdline and b"bwrap" not in cmdline.split(b"\0")[0]:
+                if b"coursekit.engine.zygote" in cmdline and b"bwrap" not in cmdline.split(b"\0")[0]:
                     return pid
                 try:
                     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
@@ -297,33 +302,26 @@ class ForkServer:
         limits = self.course.limits
         deadline_s = deadline_s or limits.notebook_timeout_s
         execution = Execution()
-        start = time.monotonic()
-        skip_cells: list[int] = []
-        for _ in range(MAX_ATTEMPTS):
-            left = deadline_s - (time.monotonic() - start)
-            if left <= 1:
-                execution.problems.append(f"the notebook ran past its {deadline_s:g} s limit")
-                break
+        deadline = time.monotonic() + deadline_s
+
+        def attempt(skip_cells: list[int], left: float) -> Outcome:
             self.progress = None
             try:
                 if self.process is None or self.process.poll() is not None:
                     self.start()
-                done = [f"{v}/{c}" for v, records in execution.variants.items() for c in records]
                 job = Job(notebook=f"{self.config.job_dir}/{NOTEBOOK}", checks_folder=self.config.checks,
                           out=f"{self.config.job_dir}/.coursekit", hidden=self.hidden_source is not None,
-                          skip_cells=list(skip_cells), skip_checks=done, cell_timeout_s=limits.cell_timeout_s,
+                          skip_cells=skip_cells, skip_checks=execution.done(), cell_timeout_s=limits.cell_timeout_s,
                           check_timeout_s=limits.check_timeout_s, seed=self.course.seed)
-                code, timed_out, overran = self._attempt(job, notebook, start + deadline_s, execution, cells)
+                code, timed_out, overran = self._attempt(job, notebook, deadline, execution, cells)
                 reason = overran or (f"ran past the {deadline_s:g} s limit" if timed_out else exit_reason(code))
             except SandboxDied as exc:
                 self.stop()
                 timed_out, reason = False, str(exc)
-            if self.progress is not None and self.progress.get("phase") == "done":
-                break
-            if not record_failure(execution, self.progress, reason, timed_out, skip_cells):
-                break
+            return Outcome(self.progress, reason, timed_out)
+
+        run_attempts(execution, deadline_s, attempt)
         if self.process is None:  # this submission ended the sandbox: it, not the next one, waits for the new one
             with contextlib.suppress(RuntimeError):  # if it cannot start, the next run says so
                 self.start()
-        execution.seconds = time.monotonic() - start
         return execution

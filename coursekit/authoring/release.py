@@ -18,7 +18,6 @@ from coursekit.compare import matches
 from coursekit.config import Course, Week, WeekPaths
 from coursekit.errors import CheckDefinitionError, NotebookError
 from coursekit.reference import Reference, load_reference
-from coursekit.selfcheck import CHECKS_FOLDER
 
 STUB = "raise NotImplementedError"
 MENTEE_README = """# {title}
@@ -95,7 +94,7 @@ def release_week(course: Course, week: Week) -> WeekPaths:
         shutil.rmtree(paths.release_dir)
     notebook.write(built.student, paths.release)
     notebook.write(built.key, paths.solution)
-    folder = paths.release_dir / CHECKS_FOLDER
+    folder = paths.release_checks
     folder.mkdir(parents=True)
     shutil.copyfile(paths.autograder / "public.py", folder / "public.py")
     expected, wrong = _public_arrays(ref, list(checks.public))

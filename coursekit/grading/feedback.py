@@ -1,6 +1,6 @@
 """What a graded student receives: results.json (Gradescope's schema), feedback.md and feedback.html.
 
-Every line about a check comes from `coursekit.report.format_result`; hidden checks go through
+Every line about a check comes from `coursekit.explain.format_result`; hidden checks go through
 it with `reveal=False`, so they state pass or fail, the kind of problem and the hint of a
 matched mistake: never an input, an expected value, or text the learner's code produced.
 Scores are the week's points: raw check points times `GradeResult.scale`, less the late penalty.
@@ -10,25 +10,15 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from coursekit.report import format_result
-
-if TYPE_CHECKING:
-    from coursekit.grade import GradeResult
+from coursekit.explain import format_result
+from coursekit.files import write_atomic
+from coursekit.grading.result import GradeResult
 
 HIDDEN_NOTE = ("Hidden checks test more cases than the public ones; they show only whether they passed "
                "and, where your output matches a known mistake, a hint.")
 CELL_NOTE = "Cell numbers count every cell of the notebook from the top, starting at 0."
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` so that readers see the old file or the new one, never a part."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def check_lines(result: GradeResult) -> list[list[str]]:

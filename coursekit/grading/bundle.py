@@ -28,11 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coursekit import __version__
-from coursekit.arrays import load_npz, save_npz
 from coursekit.checks import load_checks
 from coursekit.config import CONFIG_FILE, Course, Week, WeekPaths, load_course
 from coursekit.errors import CheckDefinitionError, ConfigError
-from coursekit.reference import Reference, _fingerprint, _flatten, _unflatten, load_reference
+from coursekit.reference import Reference, fingerprint, load_reference
 
 MANIFEST = "bundle.json"
 IGNORE = shutil.ignore_patterns("__pycache__", ".cache", "*.pyc", ".ipynb_checkpoints")
@@ -84,14 +83,13 @@ def write_bundle(course: Course, week: Week, dest: Path) -> Path:
         if path.name != "mistakes.py":
             shutil.copyfile(path, checks / path.name)
     (checks / "mistakes.py").write_text(_mistakes_without_code(course, week))
-    save_npz(checks / "reference.npz", _flatten(ref))
-    (checks / "reference.json").write_text(json.dumps({"errors": ref.errors, "cell_errors": ref.cell_errors}))
+    ref.save(checks / "reference.npz", checks / "reference.json")
     for folder in week.data:
         shutil.copytree(course.root / "data" / folder, dest / "data" / folder, ignore=IGNORE)
     release = dest / "release" / week.slug / paths.notebook_name
     release.parent.mkdir(parents=True)
     shutil.copyfile(paths.release, release)
-    manifest = {"week": week.slug, "notebook": paths.notebook_name, "fingerprint": _fingerprint(paths, course),
+    manifest = {"week": week.slug, "notebook": paths.notebook_name, "fingerprint": fingerprint(paths, course),
                 "coursekit": __version__}
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return dest
@@ -116,7 +114,7 @@ def bundled_reference(paths: WeekPaths) -> Reference:
     folder = paths.autograder
     if not (folder / "reference.npz").is_file():
         raise ConfigError(f"{folder}: no reference.npz; this bundle was not made for {paths.week.slug}")
-    return _unflatten(load_npz(folder / "reference.npz"), json.loads((folder / "reference.json").read_text()))
+    return Reference.load(folder / "reference.npz", folder / "reference.json")
 
 
 def reference_for(course: Course, paths: WeekPaths) -> Reference:

@@ -5,7 +5,7 @@ reference, the blank release, partial answers, each catalogued mistake, and a fe
 notebooks that attack the grader from inside. Every sample is a release notebook whose answer
 cells were filled in, so the cell layout is the one a mentee would hand in.
 
-    python -m coursekit.samples WEEK DEST [--count N] [--seed S] [--mistakes M] [--attacks a,b]
+    python -m coursekit.authoring.samples WEEK DEST [--count N] [--seed S] [--mistakes M] [--attacks a,b]
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell
 
 from coursekit import notebook
+from coursekit.authoring.release import build_notebooks
 from coursekit.checks import Mistake, load_checks
 from coursekit.config import Course, Week, WeekPaths, load_course
 from coursekit.errors import NotebookError
-from coursekit.release import build_notebooks
 
 INDEX = "samples.json"  # what each sample is, next to the samples
 
@@ -193,7 +193,7 @@ def read_index(dest: Path) -> list[Sample]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m coursekit.samples", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m coursekit.authoring.samples", description=__doc__.split("\n")[0])
     parser.add_argument("week")
     parser.add_argument("dest", type=Path)
     parser.add_argument("--count", type=int, default=24)

@@ -1,0 +1,1 @@
+"""Authoring workflows: release a week, prove its checks valid, simulate learner submissions."""
