@@ -7,8 +7,12 @@ A week's folder `autograder/<week>/` holds three plain Python files:
   ``public = sibling_module(__file__, "public")``.
 - `mistakes.py`: ``MISTAKES = [Mistake(...), ...]``: known wrong implementations, as code.
 
-A probe takes the namespace of an executed notebook and returns named outputs (tensors, arrays,
-numbers). Expected outputs are never written by hand: they are the probe's outputs on the
+A probe takes the namespace of an executed notebook and returns named raw outputs: what the
+learner's code returned on the probe's inputs (tensors, arrays, numbers), nothing computed from
+them. It runs in the learner's process, where learner code can patch anything, so every
+derived quantity (row sums, maxima, how much earlier positions moved, sampled frequencies) is
+computed by the check's `derive`, in the grader, from the raw outputs read back as arrays.
+Expected outputs are never written by hand: they are the probe's (and derive's) outputs on the
 reference solution. The same definition serves the mentee's `check()`, grading, feedback and
 mistake diagnosis.
 """
@@ -27,6 +31,8 @@ from coursekit.errors import CheckDefinitionError
 
 Namespace = Mapping[str, Any]
 Probe = Callable[[Namespace], Mapping[str, Any]]
+Outputs = Mapping[str, Any]  # output name -> array (raw outputs arrive as numpy arrays)
+Derive = Callable[[Outputs], Outputs]
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,14 @@ class Check:
 
     atol/rtol: the comparison is |learner - expected| <= atol + rtol * |expected|, in float64
     where the probe feeds float64. Loosen only with a comment saying why.
+
+    derive: computes properties from the raw outputs in the grader (trusted), e.g. the largest
+    row-sum error of attention weights. The properties are compared with the reference's, and
+    so are the raw outputs themselves unless `values=False`: a property every correct answer
+    shares (rows sum to 1, earlier positions do not move) is also met by trivial bodies
+    (uniform weights, an identity block), so it alone must never earn points. Set `values=False`
+    only where correct answers differ in their raw outputs (sampling), and then derive numbers
+    that only a correct answer matches (frequencies close to the reference's probabilities).
     """
 
     name: str  # unique within the week; shown to learners
@@ -46,6 +60,8 @@ class Check:
     rtol: float = 1e-6
     timeout_s: float | None = None  # None: course_config's limits.check_timeout_s
     visibility: Literal["public", "hidden"] = "public"
+    derive: Derive | None = None
+    values: bool = True  # compare the raw outputs too (see derive)
 
 
 @dataclass(frozen=True)

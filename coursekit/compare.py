@@ -1,6 +1,7 @@
 """Compare a learner's probe outputs with the reference's, and name the mistake they match.
 
-Runs in the trusted process only: the inputs are plain arrays read from .npz files.
+Runs in the trusted process only: the inputs are plain arrays read from .npz files, and a
+check's `derive` (properties of the raw outputs) runs here, never where learner code runs.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from coursekit.arrays import to_array
 from coursekit.checks import Check
 
 KIND_NAMES = {"b": "bool", "i": "integer", "u": "integer", "f": "float"}
@@ -81,6 +83,24 @@ def diff_output(name: str, expected: np.ndarray, got: np.ndarray | None, atol: f
     )
 
 
+def observed(check: Check, raw: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """What a check compares: the raw outputs (unless `values=False`) and what `derive` makes of them.
+
+    Raises on outputs `derive` cannot read (a wrong shape, a missing output): `compare` reports it.
+    """
+    if check.derive is None:
+        return dict(raw)
+    derived = {name: to_array(value) for name, value in check.derive(raw).items()}
+    return (dict(raw) if check.values else {}) | derived
+
+
+def _observed_or_error(check: Check, raw: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray] | None, str]:
+    try:
+        return observed(check, raw), ""
+    except Exception as exc:  # noqa: BLE001 - the learner's outputs may be anything
+        return None, f"its outputs could not be checked ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+
+
 def matches(check: Check, expected: Mapping[str, np.ndarray], got: Mapping[str, np.ndarray]) -> bool:
     """Whether `got` has exactly the outputs of `expected`, within the check's tolerance."""
     if set(got) != set(expected):
@@ -102,13 +122,18 @@ def compare(
     """
     if got is None:
         return CheckResult(check, passed=False, error=error or "the probe produced no outputs")
+    expected = observed(check, expected)  # the reference's outputs: an error here is the author's
+    got, problem = _observed_or_error(check, got)
+    if got is None:
+        return CheckResult(check, passed=False, error=problem)
     diffs = [diff_output(k, v, got.get(k), check.atol, check.rtol) for k, v in sorted(expected.items())]
     extra = sorted(set(got) - set(expected))
     diffs += [OutputDiff(output=k, problem="unexpected") for k in extra]
     passed = all(d.ok for d in diffs)
     named = []
     if not passed:
-        for name, outputs in (mistake_outputs or {}).items():
-            if not matches(check, expected, outputs) and matches(check, outputs, got):
+        for name, raw in (mistake_outputs or {}).items():
+            outputs, _ = _observed_or_error(check, raw)
+            if outputs is not None and not matches(check, expected, outputs) and matches(check, outputs, got):
                 named.append(name)
     return CheckResult(check, passed=passed, diffs=diffs, mistakes=named)
