@@ -6,6 +6,8 @@ A week's folder `autograder/<week>/` holds three plain Python files:
 - `hidden.py`: ``CHECKS = [...]`` used only for grading; may reuse probes from public.py via
   ``public = sibling_module(__file__, "public")``.
 - `mistakes.py`: ``MISTAKES = [Mistake(...), ...]``: known wrong implementations, as code.
+- `variants.py`: ``VARIANTS = [Variant(...), ...]``: correct alternative implementations, as code,
+  in the styles learners really write; each must earn full marks.
 
 A probe takes the namespace of an executed notebook and returns named raw outputs: what the
 learner's code returned on the probe's inputs (tensors, arrays, numbers), nothing computed from
@@ -75,10 +77,26 @@ class Mistake:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """An accepted alternative: `code` redefines `function` correctly, in another style; it must earn full marks."""
+
+    name: str  # e.g. "attention_fill_minus_1e9"
+    function: str
+    code: str
+    style: str = ""  # what differs from the key, in a few words: "fills masked scores with -1e9"
+
+
+@dataclass(frozen=True)
 class WeekChecks:
     checks: tuple[Check, ...]
     mistakes: tuple[Mistake, ...]
     folder: Path
+    variants: tuple[Variant, ...] = ()
+
+    @property
+    def alternatives(self) -> tuple[Mistake | Variant, ...]:
+        """Every catalogued implementation the reference run also executes: mistakes, then variants."""
+        return self.mistakes + self.variants
 
     @property
     def public(self) -> tuple[Check, ...]:
@@ -152,10 +170,12 @@ def load_checks(folder: Path, *, hidden: bool = True) -> WeekChecks:
     if bad:
         raise CheckDefinitionError(f"{folder}: check names may not be empty or contain '/': {bad}")
     mistakes = _listed(folder / "mistakes.py", "MISTAKES", Mistake) if hidden else ()
-    mistake_names = [m.name for m in mistakes]
-    if len(set(mistake_names)) != len(mistake_names):
-        raise CheckDefinitionError(f"{folder / 'mistakes.py'}: mistake names must be unique")
-    return WeekChecks(checks=checks, mistakes=mistakes, folder=folder)
+    variants = _listed(folder / "variants.py", "VARIANTS", Variant) if hidden else ()
+    alternative_names = [a.name for a in mistakes + variants]
+    repeated = sorted({n for n in alternative_names if alternative_names.count(n) > 1})
+    if repeated:
+        raise CheckDefinitionError(f"{folder}: mistake and variant names must be unique: {', '.join(repeated)}")
+    return WeekChecks(checks=checks, mistakes=mistakes, folder=folder, variants=variants)
 
 
 def load_hidden(folder: Path, source: str, public: tuple[Check, ...]) -> tuple[Check, ...]:

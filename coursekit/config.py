@@ -103,6 +103,7 @@ class Course:
     late: LatePolicy = field(default_factory=LatePolicy)
     seed: int = 1234
     min_mistakes_per_function: int = 3
+    min_variants_per_function: int = 2  # validate fails a graded function with fewer accepted variants
     attempts: str = "latest"  # which attempt the gradebook counts: "latest" submitted, or "best" score
     root: Path = Path(".")  # set by load_course to the folder holding course_config.py
 

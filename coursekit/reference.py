@@ -15,6 +15,7 @@ import numpy as np
 
 import coursekit
 from coursekit.arrays import load_npz, save_npz
+from coursekit.checks import load_checks
 from coursekit.config import Course, WeekPaths
 from coursekit.engine.execute import execute
 from coursekit.engine.runner import SUBMISSION, Job
@@ -30,8 +31,9 @@ OUTPUT_CODE = ("engine/runner.py", "arrays.py", "checks.py", "probing.py", "note
 class Reference:
     outputs: dict[str, dict[str, np.ndarray]]  # check -> output name -> array
     mistakes: dict[str, dict[str, dict[str, np.ndarray]]]  # mistake -> check -> outputs
-    errors: dict[str, str] = field(default_factory=dict)  # "variant/check" -> why no outputs
+    errors: dict[str, str] = field(default_factory=dict)  # "alternative/check" -> why no outputs
     cell_errors: list[dict] = field(default_factory=list)
+    variants: dict[str, dict[str, dict[str, np.ndarray]]] = field(default_factory=dict)  # variant -> check -> outputs
 
     def mistake_outputs(self, check: str) -> dict[str, dict[str, np.ndarray]]:
         """Each mistake's outputs on `check`, where they differ from being absent."""
@@ -40,10 +42,11 @@ class Reference:
     def save(self, arrays: Path, meta: Path) -> None:
         """Write the outputs as one `.npz` ("variant/check/output" keys) and the rest as JSON."""
         flat = {f"{SUBMISSION}/{c}/{o}": a for c, outs in self.outputs.items() for o, a in outs.items()}
-        for mistake, by_check in self.mistakes.items():
-            flat.update({f"{mistake}/{c}/{o}": a for c, outs in by_check.items() for o, a in outs.items()})
+        for name, by_check in (self.mistakes | self.variants).items():
+            flat.update({f"{name}/{c}/{o}": a for c, outs in by_check.items() for o, a in outs.items()})
         save_npz(arrays, flat)
-        write_atomic(meta, json.dumps({"errors": self.errors, "cell_errors": self.cell_errors}))
+        write_atomic(meta, json.dumps({"errors": self.errors, "cell_errors": self.cell_errors,
+                                       "variants": sorted(self.variants)}))
 
     @classmethod
     def load(cls, arrays: Path, meta: Path) -> Reference:
@@ -53,7 +56,8 @@ class Reference:
             variant, check, output = key.split("/", 2)
             nested.setdefault(variant, {}).setdefault(check, {})[output] = array
         info = json.loads(meta.read_text())
-        return cls(nested.pop(SUBMISSION, {}), nested, info["errors"], info["cell_errors"])
+        variants = {name: nested.pop(name) for name in info.get("variants", []) if name in nested}
+        return cls(nested.pop(SUBMISSION, {}), nested, info["errors"], info["cell_errors"], variants)
 
 
 def _output_code() -> list[Path]:
@@ -80,25 +84,26 @@ def fingerprint(paths: WeekPaths, course: Course) -> str:
     return digest.hexdigest()[:16]
 
 
-def compute(course: Course, paths: WeekPaths, *, mistakes: bool = True) -> Reference:
-    """Run the source notebook (and, if asked, each mistake) in a trusted child process."""
+def compute(course: Course, paths: WeekPaths, *, alternatives: bool = True) -> Reference:
+    """Run the source notebook (and, if asked, each catalogued mistake and variant) in a trusted child process."""
     limits = course.limits
     job = Job(
         notebook=str(paths.source), checks_folder=str(paths.autograder), out="", hidden=True,
-        mistakes=mistakes, cell_timeout_s=limits.cell_timeout_s, check_timeout_s=limits.check_timeout_s,
+        alternatives=alternatives, cell_timeout_s=limits.cell_timeout_s, check_timeout_s=limits.check_timeout_s,
         seed=course.seed,
     )
-    deadline = limits.notebook_timeout_s * (4 if mistakes else 1)  # mistakes rerun every probe
+    deadline = limits.notebook_timeout_s * (4 if alternatives else 1)  # alternatives rerun every probe
     run = execute(job, deadline_s=deadline, workdir=paths.source.parent)
     ref = Reference(outputs={}, mistakes={}, cell_errors=run.cell_errors + [{"error": p} for p in run.problems])
-    for variant, records in run.variants.items():
+    variants = {v.name for v in load_checks(paths.autograder).variants}
+    for name, records in run.variants.items():
         for check, record in records.items():
             if record.outputs is None:
-                ref.errors[f"{variant}/{check}"] = record.error or record.status
-            elif variant == SUBMISSION:
+                ref.errors[f"{name}/{check}"] = record.error or record.status
+            elif name == SUBMISSION:
                 ref.outputs[check] = record.outputs
             else:
-                ref.mistakes.setdefault(variant, {})[check] = record.outputs
+                (ref.variants if name in variants else ref.mistakes).setdefault(name, {})[check] = record.outputs
     return ref
 
 

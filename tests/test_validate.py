@@ -17,6 +17,7 @@ def test_fixture_week_is_valid(minicourse, in_dir, capsys):
     assert report["reference_points"] == report["max_points"] == 7
     assert report["stub_points"] == 0 and report["leaks"] == []
     assert report["mistakes_caught"] == report["mistakes_named"] == report["mistakes_total"] == 6
+    assert report["variants_full_marks"] == report["variants_total"] == 4
 
 
 def test_planted_check_that_the_stub_passes_fails_validation(minicourse, in_dir, capsys):
@@ -67,3 +68,26 @@ def test_graded_function_without_check_is_a_usage_error(minicourse, in_dir, caps
     assert main(["validate", WEEK]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "graded function `causal_mask` has no check" in err and "mini.ipynb" in err
+
+
+FLOAT_MASK = """
+VARIANTS.append(Variant("float_mask", "causal_mask", code='''
+def causal_mask(T):
+    return torch.ones(T, T).tril()
+'''))
+"""
+
+
+def test_a_variant_that_loses_points_fails_validation(minicourse, in_dir, capsys):
+    variants = minicourse / "autograder" / WEEK / "variants.py"
+    variants.write_text(variants.read_text() + FLOAT_MASK)  # float, where the docstring says bool
+    code, report = validate_json(minicourse, in_dir, capsys)
+    assert code == 1 and report["variants_full_marks"] == 4 and report["variants_total"] == 5
+    assert next(v for v in report["variants"] if v["name"] == "float_mask")["failed_checks"]
+
+
+def test_too_few_variants_fail_validation(minicourse, in_dir, capsys):
+    variants = minicourse / "autograder" / WEEK / "variants.py"
+    variants.write_text(variants.read_text() + "\nVARIANTS = VARIANTS[1:]\n")
+    code, report = validate_json(minicourse, in_dir, capsys)
+    assert code == 1 and any("`softmax` has 1 accepted variants" in p for p in report["problems"])

@@ -1,8 +1,9 @@
 """`coursekit validate WEEK`: prove a week's checks are a valid assessment.
 
 Holds only when: the answer key scores 100%; the released stub fails every check; every
-catalogued mistake fails a check and is named there uniquely; release/ matches source/; and
-nothing of the solutions, hidden checks or mistakes appears in release/.
+catalogued mistake fails a check and is named there uniquely; every accepted variant earns
+full marks; release/ matches source/; and nothing of the solutions, hidden checks, mistakes
+or variants appears in release/.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class Validation:
     mistakes_caught: int = 0
     mistakes_named: int = 0
     mistakes: list[dict] = field(default_factory=list)
+    variants_total: int = 0
+    variants_full_marks: int = 0
+    variants: list[dict] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -50,18 +54,19 @@ class Validation:
             and self.reference_points == self.max_points
             and not any(c["stub_passed"] for c in self.checks)
             and self.mistakes_caught == self.mistakes_named == self.mistakes_total
+            and self.variants_full_marks == self.variants_total
             and not self.leaks
             and not self.problems
         )
 
     def summary(self) -> dict:
         keys = ("week", "max_points", "reference_points", "stub_points", "checks", "mistakes_total",
-                "mistakes_caught", "mistakes_named", "leaks")
-        extra = {"mistakes": self.mistakes, "problems": self.problems, "ok": self.ok}
+                "mistakes_caught", "mistakes_named", "variants_total", "variants_full_marks", "leaks")
+        extra = {"mistakes": self.mistakes, "variants": self.variants, "problems": self.problems, "ok": self.ok}
         return {k: getattr(self, k) for k in keys} | extra
 
 
-def structure(paths: WeekPaths, checks: WeekChecks, min_mistakes: int) -> list[str]:
+def structure(paths: WeekPaths, checks: WeekChecks, min_mistakes: int, min_variants: int) -> list[str]:
     """Authoring errors (raised) and shortfalls (returned) in how the notebook meets its checks."""
     source = notebook.read(paths.source)
     graded = notebook.graded_names(source, paths.source)
@@ -88,6 +93,13 @@ def structure(paths: WeekPaths, checks: WeekChecks, min_mistakes: int) -> list[s
             problems.append(f"`{name}` has {count} catalogued mistakes; add at least {min_mistakes} to mistakes.py")
     problems += [f"mistake {m.name} is for `{m.function}`, which the notebook does not grade"
                  for m in checks.mistakes if m.function not in graded]
+    for name in graded:
+        count = sum(v.function == name for v in checks.variants)
+        if count < min_variants:
+            problems.append(f"`{name}` has {count} accepted variants; add at least {min_variants} correct "
+                            "alternatives to variants.py")
+    problems += [f"variant {v.name} is for `{v.function}`, which the notebook does not grade"
+                 for v in checks.variants if v.function not in graded]
     return problems
 
 
@@ -105,6 +117,20 @@ def run_notebook(course: Course, paths: WeekPaths, path: Path) -> Execution:
     job = Job(notebook=str(path), checks_folder=str(paths.autograder), out="", hidden=True,
               cell_timeout_s=limits.cell_timeout_s, check_timeout_s=limits.check_timeout_s, seed=course.seed)
     return execute(job, deadline_s=limits.notebook_timeout_s, workdir=path.parent)
+
+
+def _variants(checks: WeekChecks, ref: Reference, report: Validation) -> None:
+    """Every accepted variant must pass every check: a correct answer in another style loses nothing."""
+    for variant in checks.variants:
+        failed = []
+        for check in checks.checks:
+            outputs = ref.variants.get(variant.name, {}).get(check.name)
+            error = ref.errors.get(f"{variant.name}/{check.name}")
+            if not compare(check, ref.outputs.get(check.name, {}), outputs, error).passed:
+                failed.append(check.name)
+        report.variants.append({"name": variant.name, "function": variant.function, "failed_checks": failed})
+        report.variants_full_marks += not failed
+    report.variants_total = len(checks.variants)
 
 
 def _mistakes(checks: WeekChecks, ref: Reference, report: Validation) -> None:
@@ -138,7 +164,7 @@ def leaks(paths: WeekPaths, checks: WeekChecks, built: Built) -> list[str]:
     """Solution lines, hidden-check or mistake code, and hidden check names found in release/."""
     source = notebook.read(paths.source)
     secret = {line for r in notebook.solution_regions(source, paths.source) for line in _lines(r.text)}
-    for name in ("hidden.py", "mistakes.py"):
+    for name in ("hidden.py", "mistakes.py", "variants.py"):
         if (paths.autograder / name).is_file():
             secret |= _lines((paths.autograder / name).read_text())
     given = _lines((paths.autograder / "public.py").read_text())  # lines mentees are meant to see
@@ -148,7 +174,7 @@ def leaks(paths: WeekPaths, checks: WeekChecks, built: Built) -> list[str]:
     found = []
     for path in sorted(p for p in paths.release_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(paths.root)
-        if path.name in ("hidden.py", "mistakes.py") or path.suffix in (".pkl", ".pickle", ".pt"):
+        if path.name in ("hidden.py", "mistakes.py", "variants.py") or path.suffix in (".pkl", ".pickle", ".pt"):
             found.append(f"{rel}: must not be released")
         elif path.suffix == ".npz":
             keys = {part for key in load_npz(path) for part in key.split("/")}
@@ -165,7 +191,7 @@ def validate_week(course: Course, week: Week) -> Validation:
     paths = course.paths(week)
     checks = load_checks(paths.autograder)
     report = Validation(week=week.slug)
-    report.problems += structure(paths, checks, course.min_mistakes_per_function)
+    report.problems += structure(paths, checks, course.min_mistakes_per_function, course.min_variants_per_function)
     built = build_notebooks(paths)  # what `release` would write now: compared and scanned once
     report.problems += in_sync(paths, built)
     if not (paths.release_checks / "manifest.json").is_file():
@@ -187,5 +213,6 @@ def validate_week(course: Course, week: Week) -> Validation:
     report.reference_points = sum(r.score for r in key)
     report.stub_points = sum(r.score for r in stub)
     _mistakes(checks, ref, report)
+    _variants(checks, ref, report)
     report.leaks = leaks(paths, checks, built)
     return report

@@ -44,7 +44,7 @@ class Job:
     checks_folder: str
     out: str
     hidden: bool = True  # run hidden checks too
-    mistakes: bool = False  # also run every catalogued mistake as a variant (trusted runs only)
+    alternatives: bool = False  # also run every catalogued mistake and accepted variant (trusted runs only)
     skip_tags: list[str] = field(default_factory=lambda: ["train", "gpu-extra"])
     skip_cells: list[int] = field(default_factory=list)
     skip_checks: list[str] = field(default_factory=list)  # "variant/check" already done by an earlier attempt
@@ -201,11 +201,11 @@ def run_job(
     job: Job,
     shell: Any,
     checks: tuple,
-    mistakes: tuple = (),
+    alternatives: tuple = (),
     hidden: Callable[[], tuple] | None = None,
     notify: Callable[[dict], None] | None = None,
 ) -> None:
-    """Run the notebook's cells, then the probes of `checks`, of `hidden()`, and of each mistake.
+    """Run the notebook's cells, then the probes of `checks`, of `hidden()`, and of each alternative.
 
     `hidden`, when given, is called once the public outputs are written and progress.json says
     PUBLIC_DONE: the grading sandbox gets its hidden checks only then (see coursekit.engine.zygote).
@@ -225,15 +225,15 @@ def run_job(
     if hidden is not None:
         progress({"phase": PUBLIC_DONE})
         run_probes(ns, SUBMISSION, hidden(), job, progress, cell_of)
-    for mistake in mistakes:
+    for alternative in alternatives:  # catalogued mistakes and accepted variants: each redefines one function
         ns.clear()
         ns.update(snapshot)
         try:
-            exec(compile(mistake.code, f"<mistake {mistake.name}>", "exec"), ns)
+            exec(compile(alternative.code, f"<{alternative.name}>", "exec"), ns)
         except Exception as exc:  # a broken catalogue entry is reported by validate
-            _write_json(out / "outputs" / f"{mistake.name}.error.json", {"error": describe(exc, cell_of)})
+            _write_json(out / "outputs" / f"{alternative.name}.error.json", {"error": describe(exc, cell_of)})
             continue
-        run_probes(ns, mistake.name, checks, job, progress, cell_of)
+        run_probes(ns, alternative.name, checks, job, progress, cell_of)
     progress({"phase": "done"})
 
 
@@ -243,7 +243,7 @@ def main(job_file: str) -> None:
     from coursekit.checks import load_checks
 
     week = load_checks(Path(job.checks_folder), hidden=job.hidden)
-    run_job(job, shell, week.checks, week.mistakes if job.mistakes else ())
+    run_job(job, shell, week.checks, week.alternatives if job.alternatives else ())
     sys.stdout.flush()
     os._exit(0)  # do not wait for threads the notebook left running
 

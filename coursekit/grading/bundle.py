@@ -80,7 +80,7 @@ def write_bundle(course: Course, week: Week, dest: Path) -> Path:
     checks.mkdir(parents=True)
     shutil.copyfile(course.root / CONFIG_FILE, dest / CONFIG_FILE)
     for path in sorted(paths.autograder.glob("*.py")):
-        if path.name != "mistakes.py":
+        if path.name not in ("mistakes.py", "variants.py"):  # the code of mistakes and of correct variants
             shutil.copyfile(path, checks / path.name)
     (checks / "mistakes.py").write_text(_mistakes_without_code(course, week))
     ref.save(checks / "reference.npz", checks / "reference.json")
