@@ -64,6 +64,7 @@ class Check:
     visibility: Literal["public", "hidden"] = "public"
     derive: Derive | None = None
     values: bool = True  # compare the raw outputs too (see derive)
+    exact_dtype: bool = False  # the docstring states a dtype (float32 tables, int64 ids): the kind is not enough
 
 
 @dataclass(frozen=True)

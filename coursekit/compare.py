@@ -54,14 +54,15 @@ def _kind(array: np.ndarray) -> str:
     return KIND_NAMES.get(array.dtype.kind, array.dtype.kind)
 
 
-def diff_output(name: str, expected: np.ndarray, got: np.ndarray | None, atol: float, rtol: float) -> OutputDiff:
+def diff_output(name: str, expected: np.ndarray, got: np.ndarray | None, atol: float, rtol: float,
+                exact_dtype: bool = False) -> OutputDiff:
     base = {"output": name, "expected_shape": tuple(expected.shape), "expected_dtype": str(expected.dtype)}
     if got is None:
         return OutputDiff(problem="missing", **base)
     base.update(got_shape=tuple(got.shape), got_dtype=str(got.dtype))
     if got.shape != expected.shape:
         return OutputDiff(problem="shape", **base)
-    if _kind(got) != _kind(expected):
+    if _kind(got) != _kind(expected) or (exact_dtype and got.dtype != expected.dtype):
         return OutputDiff(problem="dtype", **base)
     if expected.size == 0:
         return OutputDiff(problem="", **base)
@@ -105,7 +106,7 @@ def matches(check: Check, expected: Mapping[str, np.ndarray], got: Mapping[str, 
     """Whether `got` has exactly the outputs of `expected`, within the check's tolerance."""
     if set(got) != set(expected):
         return False
-    return all(diff_output(k, v, got[k], check.atol, check.rtol).ok for k, v in expected.items())
+    return all(diff_output(k, v, got[k], check.atol, check.rtol, check.exact_dtype).ok for k, v in expected.items())
 
 
 def compare(
@@ -126,7 +127,8 @@ def compare(
     got, problem = _observed_or_error(check, got)
     if got is None:
         return CheckResult(check, passed=False, error=problem)
-    diffs = [diff_output(k, v, got.get(k), check.atol, check.rtol) for k, v in sorted(expected.items())]
+    diffs = [diff_output(k, v, got.get(k), check.atol, check.rtol, check.exact_dtype)
+             for k, v in sorted(expected.items())]
     extra = sorted(set(got) - set(expected))
     diffs += [OutputDiff(output=k, problem="unexpected") for k in extra]
     passed = all(d.ok for d in diffs)

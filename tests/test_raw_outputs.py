@@ -54,3 +54,13 @@ def test_mistakes_are_named_on_derived_outputs_too():
     wrong = {"weights": softmax(SCORES * 2)}
     result = compare(CHECK, REFERENCE, wrong, mistake_outputs={"no_scaling": wrong})
     assert result.mistakes == ["no_scaling"]
+
+
+def test_exact_dtype_is_a_contract_when_the_docstring_states_one():
+    table = {"table": np.zeros((4, 8), dtype=np.float32)}
+    loose = Check("pe", "positional_encoding", probe=lambda ns: {})
+    strict = Check("pe", "positional_encoding", probe=lambda ns: {}, exact_dtype=True)
+    as_float64 = {"table": np.zeros((4, 8))}
+    assert compare(loose, table, as_float64).passed
+    result = compare(strict, table, as_float64)
+    assert not result.passed and result.diffs[0].problem == "dtype"
