@@ -58,3 +58,37 @@ def build(
     if not isinstance(module, torch.nn.Module):
         raise ProbeError(f"`{name}` must be an nn.Module subclass")
     return seeded_weights(module, seed, scale)
+
+
+def _described(value: Any) -> str:
+    if isinstance(value, tuple | list):
+        return f"a {type(value).__name__} of {len(value)}"
+    return f"a {type(value).__name__}"
+
+
+def call(ns: Mapping[str, Any], name: str, *args: Any, returns: tuple[str, ...] = ("output",),
+         **kwargs: Any) -> dict[str, Any]:
+    """Call the learner's `name` and check its contract before its values: named raw outputs.
+
+    `returns` names what the docstring promises: one name for a single value, several for a
+    tuple. A wrong arity or type, or an input modified in place, is a ProbeError saying so in
+    one line ("returned a Tensor; expected a tuple (output, weights)"), not a confusing shape
+    error later. Arguments are passed as given: use keywords where the stub has defaults, so an
+    inserted parameter cannot silently take another's value.
+    """
+    function = need(ns, name)
+    tensors = {i: a.detach().clone() for i, a in enumerate(args) if isinstance(a, torch.Tensor)}
+    tensors |= {k: v.detach().clone() for k, v in kwargs.items() if isinstance(v, torch.Tensor)}
+    result = function(*args, **kwargs)
+    expected = f"a tuple ({', '.join(returns)})" if len(returns) > 1 else "one value, not a tuple"
+    if len(returns) > 1 and (not isinstance(result, tuple | list) or len(result) != len(returns)):
+        raise ProbeError(f"`{name}` returned {_described(result)}; expected {expected}")
+    if len(returns) == 1 and isinstance(result, tuple | list) and not isinstance(result, torch.Size):
+        raise ProbeError(f"`{name}` returned {_described(result)}; expected {expected}")
+    for key, before in tensors.items():
+        after = args[key] if isinstance(key, int) else kwargs[key]
+        if after.shape != before.shape or not torch.equal(after.detach(), before):
+            where = f"argument {key + 1}" if isinstance(key, int) else f"argument `{key}`"
+            raise ProbeError(f"`{name}` modified its {where} in place; work on a copy (e.g. x = x.clone())")
+    values = result if len(returns) > 1 else (result,)
+    return dict(zip(returns, values, strict=True))

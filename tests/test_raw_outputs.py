@@ -64,3 +64,28 @@ def test_exact_dtype_is_a_contract_when_the_docstring_states_one():
     assert compare(loose, table, as_float64).passed
     result = compare(strict, table, as_float64)
     assert not result.passed and result.diffs[0].problem == "dtype"
+
+
+def test_call_checks_the_contract_before_the_values():
+    import pytest
+    import torch
+
+    from coursekit.errors import ProbeError
+    from coursekit.probing import call
+
+    x = torch.ones(2, 3)
+
+    def attention_returning_one(q):
+        return q * 2
+
+    def modifies(q):
+        q.mul_(2)
+        return q, q
+
+    with pytest.raises(ProbeError, match=r"returned a Tensor; expected a tuple \(output, weights\)"):
+        call({"f": attention_returning_one}, "f", x, returns=("output", "weights"))
+    with pytest.raises(ProbeError, match="returned a tuple of 2; expected one value"):
+        call({"f": modifies}, "f", x.clone())
+    with pytest.raises(ProbeError, match="modified its argument 1 in place"):
+        call({"f": modifies}, "f", x.clone(), returns=("output", "weights"))
+    assert set(call({"f": attention_returning_one}, "f", x)) == {"output"}
