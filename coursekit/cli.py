@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from coursekit.errors import CourseKitError, ExitCode
+from coursekit.safe_text import for_terminal
 
 
 def _weeks(course, week: str | None):
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except CourseKitError as exc:
-        print(f"coursekit: error: {exc}", file=sys.stderr)
+        print(f"coursekit: error: {for_terminal(str(exc))}", file=sys.stderr)  # may name an uploaded file
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("coursekit: interrupted; finished results are kept, rerun to resume", file=sys.stderr)

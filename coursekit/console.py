@@ -1,7 +1,9 @@
 """What the `coursekit` command prints: rich tables for validation and grading summaries.
 
 Only the CLI imports this module; library functions return data. Every string that came from a
-submission (student ids, problems) is printed as plain text, never as rich markup.
+submission (student ids, problems, the grader's errors) is printed as a `Text` (never parsed as rich
+markup) with its control characters shown as escapes, so it can neither crash the table nor drive
+the terminal.
 """
 
 from __future__ import annotations
@@ -11,11 +13,19 @@ import json
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from coursekit.authoring.validate import Validation
 from coursekit.grading.batch import BatchRow
+from coursekit.safe_text import for_terminal
 
 PASS, FAIL = "[green]valid[/green]", "[red]NOT valid[/red]"
+CELL_CHARS = 70  # a problem or error is cut to this in the grading table
+
+
+def _literal(text: str, limit: int | None = None) -> Text:
+    """Text from a submission as a literal, one-line cell: no markup, no terminal control."""
+    return Text(for_terminal(text)[:limit])
 
 
 def validation(report: Validation, as_json: bool) -> None:
@@ -36,10 +46,14 @@ def validation(report: Validation, as_json: bool) -> None:
         if not m["named_by"]:
             state = "[red]not caught[/red]" if not m["failed_checks"] else "[red]caught but not named uniquely[/red]"
             console.print(f"mistake {escape(m['name'])} ({escape(m['function'])}): {state}")
+    for v in report.variants:
+        if v["failed_checks"]:
+            console.print(f"variant {escape(v['name'])} ({escape(v['function'])}): [red]loses points[/red] in "
+                          f"{escape(', '.join(v['failed_checks']))}")
     console.print(
         f"reference {report.reference_points:g}/{report.max_points:g}, stub {report.stub_points:g}, "
         f"mistakes caught {report.mistakes_caught}/{report.mistakes_total}, named {report.mistakes_named}, "
-        f"leaks {len(report.leaks)}")
+        f"variants full marks {report.variants_full_marks}/{report.variants_total}, leaks {len(report.leaks)}")
     for line in report.leaks + report.problems:
         console.print(f"[red]✗[/red] {escape(line)}", highlight=False)
     console.print(PASS if report.ok else FAIL)
@@ -65,13 +79,14 @@ def grading_summary(rows: list[BatchRow], week: str, seconds: float) -> None:
     for batch_row in rows:
         row = batch_row.row
         if row is None:
-            table.add_row(escape(batch_row.student), "[red]not graded[/red]", "", "", escape(batch_row.error[:70]), "")
+            table.add_row(_literal(batch_row.student), "[red]not graded[/red]", "", "",
+                          _literal(batch_row.error, CELL_CHARS), "")
             continue
         passed = sum(c["passed"] for c in row["checks"])
-        problem = row["problems"][0][:70] if row["problems"] else ""
+        problem = row["problems"][0] if row["problems"] else ""
         late = f"{row['days_late']} d -{row['penalty']:.0%}" if row["days_late"] else ""
-        table.add_row(escape(row["student"]), f"{row['score']:.4g}/{row['max_score']:g}", late,
-                      f"{passed}/{len(row['checks'])}", escape(problem),
+        table.add_row(_literal(row["student"]), f"{row['score']:.4g}/{row['max_score']:g}", late,
+                      f"{passed}/{len(row['checks'])}", _literal(problem, CELL_CHARS),
                       "skipped" if batch_row.skipped else f"{row['seconds']:.2f}")
     console = Console()
     console.print(table)

@@ -3,13 +3,13 @@
 For each week graded there: the score histogram, the pass rate of every check, the catalogued
 mistakes most students made, and the students sorted by score. Each student counts once, by
 their latest graded attempt. Figures are matplotlib PNGs embedded as base64, so the page is one
-file a mentor can mail or open offline. It holds no learner output, only scores and names.
+file a mentor can mail or open offline. It holds no learner output, only scores and names; the
+names (student ids come from uploads) are HTML-escaped with their control characters stripped.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
 import sqlite3
@@ -22,6 +22,7 @@ from pathlib import Path
 from coursekit.errors import CourseKitError
 from coursekit.files import write_atomic
 from coursekit.grading.gradebook import counted_attempts
+from coursekit.safe_text import for_html
 
 DB, PAGE = "gradebook.db", "cohort.html"
 PASS_COLOUR, FAIL_COLOUR = "#2e7d32", "#c62828"
@@ -139,14 +140,14 @@ def pass_rates(stats: WeekStats) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
-    e = html.escape
+    e = for_html
     head = "".join(f"<th>{e(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def week_section(stats: WeekStats) -> str:
-    e = html.escape
+    e = for_html
     fractions = stats.fractions
     full = sum(f >= 1 - 1e-9 for f in fractions)
     late = sum(s["days_late"] > 0 for s in stats.students)
@@ -188,7 +189,7 @@ def write_cohort_report(grade_dir: Path, policy: str = "latest") -> Path:
     weeks = read_stats(grade_dir / DB, policy)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     page = [f"<!doctype html><meta charset='utf-8'><title>Cohort report</title><style>{STYLE}</style>",
-            f"<h1>Cohort report</h1><p>From {html.escape(str(grade_dir / DB))}, {when}. "
+            f"<h1>Cohort report</h1><p>From {for_html(str(grade_dir / DB))}, {when}. "
             f"Each student counts once, by their {policy} attempt.</p>"]
     page += [week_section(w) for w in weeks] or ["<p>The gradebook holds no graded attempts.</p>"]
     path = grade_dir / PAGE

@@ -4,17 +4,19 @@ Every line about a check comes from `coursekit.explain.format_result`; hidden ch
 it with `reveal=False`, so they state pass or fail, the kind of problem and the hint of a
 matched mistake: never an input, an expected value, or text the learner's code produced.
 Scores are the week's points: raw check points times `GradeResult.scale`, less the late penalty.
+Lines that can carry learner text (problems, notes, public checks' errors) lose their control
+characters here; feedback.md puts them only inside code, feedback.html escapes every string.
 """
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
 from coursekit.explain import format_result
 from coursekit.files import write_atomic
 from coursekit.grading.result import GradeResult
+from coursekit.safe_text import for_html, for_markdown, markdown_code_block, strip_controls
 
 HIDDEN_NOTE = ("Hidden checks test more cases than the public ones; they show only whether they passed "
                "and, where your output matches a known mistake, a hint.")
@@ -22,16 +24,17 @@ CELL_NOTE = "Cell numbers count every cell of the notebook from the top, startin
 
 
 def check_lines(result: GradeResult) -> list[list[str]]:
-    """format_result's lines for every check, in the order of the week's checks."""
-    return [format_result(r, result.hints, reveal=r.check.visibility == "public") for r in result.checks]
+    """format_result's lines for every check, in the order of the week's checks, without control characters."""
+    return [[strip_controls(line) for line in format_result(r, result.hints, reveal=r.check.visibility == "public")]
+            for r in result.checks]
 
 
 def summary(result: GradeResult) -> list[str]:
-    """The headline and the one-line problems, as plain text."""
+    """The headline and the one-line problems, as plain text without control characters."""
     lines = [f"{result.week}: {result.score:.4g} / {result.max_score:g} points "
              f"({result.earned:g} of {result.possible:g} check points; {result.lateness.describe()})"]
-    lines += [f"- {p}" for p in result.problems]
-    lines += [f"- note: {n}" for n in result.notes]
+    lines += [f"- {strip_controls(p)}" for p in result.problems]
+    lines += [f"- note: {strip_controls(n)}" for n in result.notes]
     return lines
 
 
@@ -60,24 +63,22 @@ def results_json(result: GradeResult) -> dict:
 
 
 def markdown(result: GradeResult) -> str:
-    lines = [f"# {result.week}: {result.student}", "", f"**{summary(result)[0]}**", ""]
+    """feedback.md; learner text appears only inside code, so it renders no HTML, link or image."""
+    lines = [f"# {result.week}: {for_markdown(result.student)}", "", f"**{summary(result)[0]}**", ""]
     if result.problems or result.notes:
-        lines += ["## Problems", "", *summary(result)[1:], ""]
-    functions: dict[str, list[list[str]]] = {}
+        lines += ["## Problems", "", *markdown_code_block(summary(result)[1:]), ""]
+    functions: dict[str, list[str]] = {}
     for check_result, block in zip(result.checks, check_lines(result), strict=True):
-        functions.setdefault(check_result.check.function, []).append(block)
-    for function, blocks in functions.items():
-        lines += [f"## `{function}`", "", "```"]
-        for block in blocks:
-            lines += block
-        lines += ["```", ""]
+        functions.setdefault(check_result.check.function, []).extend(block)
+    for function, function_lines in functions.items():
+        lines += [f"## `{function}`", "", *markdown_code_block(function_lines), ""]
     lines += [HIDDEN_NOTE, CELL_NOTE, ""]
     return "\n".join(lines)
 
 
 def to_html(result: GradeResult) -> str:
     """The same content as feedback.md, every string escaped."""
-    e = html.escape
+    e = for_html
     parts = [f"<!doctype html><meta charset='utf-8'><title>{e(result.week)}: {e(result.student)}</title>",
              "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}pre{background:#f6f6f6;padding:1em;"
              "overflow-x:auto}.pass{color:#176f2c}.fail{color:#b00020}</style>",

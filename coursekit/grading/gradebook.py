@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from coursekit.files import atomic_path
+from coursekit.safe_text import for_csv
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
@@ -112,14 +113,15 @@ class Gradebook:
         return result
 
     def export_csv(self, path: Path, week: str, check_names: list[str], policy: str = "latest") -> None:
-        """gradebook.csv: one line per student (the counted attempt), written atomically."""
+        """gradebook.csv: one line per student (the counted attempt), written atomically; no cell is a formula."""
         columns = ["student", "week", "attempt", "score", "max_score", "days_late", "penalty", "submitted_at",
                    "graded_at", *check_names]
         with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(columns)
-            for row in self.counted(week, policy):
-                writer.writerow([row.get(c) if c not in check_names else row["checks"].get(c, "") for c in columns])
+            writer.writerow([for_csv(c) for c in columns])
+            for row in self.counted(week, policy):  # a student id like =HYPERLINK(...) must stay text
+                writer.writerow([for_csv(row.get(c) if c not in check_names else row["checks"].get(c, ""))
+                                 for c in columns])
 
     def close(self) -> None:
         self.db.close()
