@@ -114,6 +114,8 @@ def load_reference(course: Course, paths: WeekPaths, *, refresh: bool = False) -
     if not refresh and arrays.is_file() and meta.is_file():
         return Reference.load(arrays, meta)
     ref = compute(course, paths)
+    if not ref.outputs:  # the run failed as a whole (a broken kit or notebook): recompute next time
+        return ref
     for stale in paths.cache.glob("reference-*"):
         stale.unlink()
     ref.save(arrays, meta)
