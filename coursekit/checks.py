@@ -65,6 +65,7 @@ class Check:
     derive: Derive | None = None
     values: bool = True  # compare the raw outputs too (see derive)
     exact_dtype: bool = False  # the docstring states a dtype (float32 tables, int64 ids): the kind is not enough
+    integration: bool = False  # runs the learner's whole code (no answer-key isolation); reported apart
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,11 @@ class WeekChecks:
 
     def for_function(self, function: str) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if c.function == function)
+
+    @property
+    def graded(self) -> set[str]:
+        """The names of every graded function and class."""
+        return {c.function for c in self.checks}
 
     def by_name(self, name: str) -> Check:
         for check in self.checks:

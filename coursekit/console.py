@@ -53,6 +53,7 @@ def validation(report: Validation, as_json: bool) -> None:
     console.print(
         f"reference {report.reference_points:g}/{report.max_points:g}, stub {report.stub_points:g}, "
         f"mistakes caught {report.mistakes_caught}/{report.mistakes_total}, named {report.mistakes_named}, "
+        f"cross-function loss {report.cross_function_loss:g}, "
         f"variants full marks {report.variants_full_marks}/{report.variants_total}, leaks {len(report.leaks)}")
     for line in report.leaks + report.problems:
         console.print(f"[red]✗[/red] {escape(line)}", highlight=False)

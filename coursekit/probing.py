@@ -1,8 +1,15 @@
-"""Helpers for writing probes: fetch the learner's code, make seeded inputs and weights."""
+"""Helpers for writing probes: fetch the learner's code, make seeded inputs and weights.
+
+Every seed a probe gives these helpers is mixed with the run's input seed (`set_input_seed`):
+0 for the mentee's `check()`, validation and the released expected outputs, a secret one when
+grading, so graded inputs are drawn fresh and memorising the public checks earns nothing.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import hashlib
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import torch
@@ -17,8 +24,37 @@ def need(ns: Mapping[str, Any], name: str) -> Any:
     return ns[name]
 
 
+_input_seed = 0  # set by the runner before each probe
+
+
+def set_input_seed(seed: int) -> None:
+    """Draw every later probe input from `seed` (0: the public inputs)."""
+    global _input_seed
+    _input_seed = seed
+
+
+@contextlib.contextmanager
+def drawing_from(seed: int) -> Iterator[None]:
+    """Inputs drawn from `seed` inside the block: the grader runs a check's `derive` so, to remake
+    exactly the inputs its probe was given."""
+    before = _input_seed
+    set_input_seed(seed)
+    try:
+        yield
+    finally:
+        set_input_seed(before)
+
+
+def mixed(seed: int) -> int:
+    """A probe's seed combined with the run's input seed; unchanged when that is 0."""
+    if not _input_seed:
+        return seed
+    digest = hashlib.sha256(f"{_input_seed}/{seed}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") & (2**63 - 1)
+
+
 def generator(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
+    return torch.Generator().manual_seed(mixed(seed))
 
 
 def randn(*shape: int, seed: int, dtype: torch.dtype = torch.float64) -> torch.Tensor:

@@ -84,13 +84,13 @@ def fingerprint(paths: WeekPaths, course: Course) -> str:
     return digest.hexdigest()[:16]
 
 
-def compute(course: Course, paths: WeekPaths, *, alternatives: bool = True) -> Reference:
+def compute(course: Course, paths: WeekPaths, *, alternatives: bool = True, input_seed: int = 0) -> Reference:
     """Run the source notebook (and, if asked, each catalogued mistake and variant) in a trusted child process."""
     limits = course.limits
     job = Job(
         notebook=str(paths.source), checks_folder=str(paths.autograder), out="", hidden=True,
         alternatives=alternatives, cell_timeout_s=limits.cell_timeout_s, check_timeout_s=limits.check_timeout_s,
-        seed=course.seed,
+        seed=course.seed, input_seed=input_seed,
     )
     deadline = limits.notebook_timeout_s * (4 if alternatives else 1)  # alternatives rerun every probe
     run = execute(job, deadline_s=deadline, workdir=paths.source.parent)
@@ -107,16 +107,19 @@ def compute(course: Course, paths: WeekPaths, *, alternatives: bool = True) -> R
     return ref
 
 
-def load_reference(course: Course, paths: WeekPaths, *, refresh: bool = False) -> Reference:
-    """The week's reference outputs, from the cache when nothing they depend on has changed."""
+def load_reference(course: Course, paths: WeekPaths, *, input_seed: int = 0, refresh: bool = False) -> Reference:
+    """The week's reference outputs on inputs drawn from `input_seed` (0: the public ones), from the
+    cache when nothing they depend on has changed."""
     key = fingerprint(paths, course)
-    arrays, meta = paths.cache / f"reference-{key}.npz", paths.cache / f"reference-{key}.json"
+    name = f"reference-{key}" if not input_seed else f"reference-{key}-{input_seed}"
+    arrays, meta = paths.cache / f"{name}.npz", paths.cache / f"{name}.json"
     if not refresh and arrays.is_file() and meta.is_file():
         return Reference.load(arrays, meta)
-    ref = compute(course, paths)
+    ref = compute(course, paths, input_seed=input_seed)
     if not ref.outputs:  # the run failed as a whole (a broken kit or notebook): recompute next time
         return ref
     for stale in paths.cache.glob("reference-*"):
-        stale.unlink()
+        if not stale.name.startswith(f"reference-{key}"):  # other seeds of this fingerprint stay
+            stale.unlink()
     ref.save(arrays, meta)
     return ref

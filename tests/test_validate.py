@@ -17,7 +17,7 @@ def test_fixture_week_is_valid(minicourse, in_dir, capsys):
     assert report["reference_points"] == report["max_points"] == 7
     assert report["stub_points"] == 0 and report["leaks"] == []
     assert report["mistakes_caught"] == report["mistakes_named"] == report["mistakes_total"] == 6
-    assert report["variants_full_marks"] == report["variants_total"] == 4
+    assert report["variants_full_marks"] == report["variants_total"] == 4 and report["cross_function_loss"] == 0
 
 
 def test_planted_check_that_the_stub_passes_fails_validation(minicourse, in_dir, capsys):
@@ -91,3 +91,27 @@ def test_too_few_variants_fail_validation(minicourse, in_dir, capsys):
     variants.write_text(variants.read_text() + "\nVARIANTS = VARIANTS[1:]\n")
     code, report = validate_json(minicourse, in_dir, capsys)
     assert code == 1 and any("`softmax` has 1 accepted variants" in p for p in report["problems"])
+
+
+MASKED_SOFTMAX = """
+def probe_masked_softmax(ns, T=5):
+    scores = randn(T, T, seed=3)
+    mask = need(ns, "causal_mask")(T)
+    return {"weights": need(ns, "softmax")(scores.masked_fill(~mask, float("-inf")))}
+
+
+CHECKS.append(Check("masked_softmax", "causal_mask", probe_masked_softmax, points=1))
+"""
+
+
+def test_a_mistake_costs_only_its_own_functions_checks(minicourse, in_dir, capsys):
+    """While causal_mask's check runs, softmax is the key's: softmax's mistakes cost nothing there."""
+    public = minicourse / "autograder" / WEEK / "public.py"
+    public.write_text(public.read_text() + MASKED_SOFTMAX)
+    in_dir(minicourse)
+    assert main(["release", WEEK]) == 0
+    capsys.readouterr()
+    code, report = validate_json(minicourse, in_dir, capsys)
+    softmax_mistakes = [m for m in report["mistakes"] if m["function"] == "softmax"]
+    assert softmax_mistakes and all("masked_softmax" not in m["failed_checks"] for m in softmax_mistakes)
+    assert report["cross_function_loss"] == 0 and code == 0, report

@@ -40,6 +40,7 @@ class Validation:
     mistakes_total: int = 0
     mistakes_caught: int = 0
     mistakes_named: int = 0
+    cross_function_loss: float = 0.0  # points mistakes lose in other functions' (non-integration) checks
     mistakes: list[dict] = field(default_factory=list)
     variants_total: int = 0
     variants_full_marks: int = 0
@@ -54,6 +55,7 @@ class Validation:
             and self.reference_points == self.max_points
             and not any(c["stub_passed"] for c in self.checks)
             and self.mistakes_caught == self.mistakes_named == self.mistakes_total
+            and self.cross_function_loss == 0
             and self.variants_full_marks == self.variants_total
             and not self.leaks
             and not self.problems
@@ -61,7 +63,8 @@ class Validation:
 
     def summary(self) -> dict:
         keys = ("week", "max_points", "reference_points", "stub_points", "checks", "mistakes_total",
-                "mistakes_caught", "mistakes_named", "variants_total", "variants_full_marks", "leaks")
+                "mistakes_caught", "mistakes_named", "cross_function_loss", "variants_total", "variants_full_marks",
+                "leaks")
         extra = {"mistakes": self.mistakes, "variants": self.variants, "problems": self.problems, "ok": self.ok}
         return {k: getattr(self, k) for k in keys} | extra
 
@@ -143,6 +146,8 @@ def _mistakes(checks: WeekChecks, ref: Reference, report: Validation) -> None:
                                    ref.mistake_outputs(check.name)))
         failed = [r for r in results if not r.passed]
         named = [r.check.name for r in failed if r.mistakes == [mistake.name]]
+        elsewhere = [r for r in failed if r.check.function != mistake.function and not r.check.integration]
+        report.cross_function_loss += sum(r.check.points for r in elsewhere)
         report.mistakes.append({"name": mistake.name, "function": mistake.function,
                                 "failed_checks": [r.check.name for r in failed], "named_by": named})
         report.mistakes_caught += bool(failed)

@@ -17,6 +17,7 @@ Layout of the output folder:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -25,7 +26,7 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ class Job:
     cell_timeout_s: float = 60
     check_timeout_s: float = 20
     seed: int = 1234
+    input_seed: int = 0  # probe inputs: 0 the public ones, else drawn fresh (coursekit.probing.set_input_seed)
     threads: int = 1
 
 
@@ -150,8 +152,45 @@ def run_cells(shell: Any, job: Job, progress: Progress, cell_of: dict[int, int])
     return records
 
 
-def run_probes(ns: dict, variant: str, checks: tuple, job: Job, progress: Progress, cell_of: dict[int, int]) -> None:
+@dataclass
+class Isolation:
+    """The answer key's graded definitions: while one function's check runs, every other graded name
+    in the namespace is the key's, so a bug is charged only to the function that has it."""
+
+    key: dict  # a namespace holding the key's definitions
+    graded: set[str]
+
+    @contextlib.contextmanager
+    def around(self, ns: dict, check: Any) -> Iterator[None]:
+        others = set() if check.integration else {n for n in self.graded - {check.function} if n in self.key}
+        saved = {n: ns[n] for n in others if n in ns}
+        ns.update({n: self.key[n] for n in others})
+        try:
+            yield
+        finally:
+            for name in others:
+                ns.pop(name, None)
+            ns.update(saved)
+
+
+def key_namespace(ns: dict, cells: list[str], timeout_s: float) -> dict:
+    """The answer key's cells run over a copy of the notebook's namespace (imports, data, given code)."""
+    key = dict(ns)
+    for source in cells:
+        _arm(timeout_s)
+        try:
+            exec(compile(source, "<answer key>", "exec"), key)
+        except BaseException:  # noqa: BLE001 - learner state broke it: those names stay the learner's
+            pass
+        finally:
+            _disarm()
+    return key
+
+
+def run_probes(ns: dict, variant: str, checks: tuple, job: Job, progress: Progress, cell_of: dict[int, int],
+               isolation: Isolation | None = None) -> None:
     from coursekit.arrays import save_npz, to_array
+    from coursekit.probing import mixed, set_input_seed
 
     folder = progress.out / "outputs" / variant
     folder.mkdir(parents=True, exist_ok=True)
@@ -159,11 +198,13 @@ def run_probes(ns: dict, variant: str, checks: tuple, job: Job, progress: Progre
         if f"{variant}/{check.name}" in job.skip_checks:
             continue
         progress({"phase": "check", "variant": variant, "check": check.name})
-        seed_everything(job.seed)
+        set_input_seed(job.input_seed)  # again before every probe: learner code may have changed it
+        seed_everything(mixed(job.seed))
         timeout = check.timeout_s or job.check_timeout_s
         _arm(timeout)
         try:
-            outputs = check.probe(ns)
+            with isolation.around(ns, check) if isolation else contextlib.nullcontext():
+                outputs = check.probe(ns)
             _disarm()
             if not isinstance(outputs, dict) or not outputs:
                 raise TypeError("a probe must return a non-empty dict of outputs")
@@ -204,12 +245,16 @@ def run_job(
     alternatives: tuple = (),
     hidden: Callable[[], tuple] | None = None,
     notify: Callable[[dict], None] | None = None,
+    key: Callable[[], list[str]] | None = None,
 ) -> None:
     """Run the notebook's cells, then the probes of `checks`, of `hidden()`, and of each alternative.
 
     `hidden`, when given, is called once the public outputs are written and progress.json says
     PUBLIC_DONE: the grading sandbox gets its hidden checks only then (see coursekit.engine.zygote).
-    `notify` also receives every progress record.
+    `notify` also receives every progress record. `key`, when given, is called after the cells and
+    returns the answer key's graded cells: each check then runs with every other graded function
+    the key's (`Isolation`). An alternative (a catalogued mistake or variant) is isolated the same
+    way, against the notebook it replaces a function of.
     """
     out = Path(job.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -221,10 +266,15 @@ def run_job(
 
     ns = shell.user_ns
     snapshot = dict(ns)
-    run_probes(ns, SUBMISSION, checks, job, progress, cell_of)
+    graded = {c.function for c in checks}
+    isolation = Isolation(key_namespace(ns, key(), job.cell_timeout_s), graded) if key is not None else None
+    run_probes(ns, SUBMISSION, checks, job, progress, cell_of, isolation)
     if hidden is not None:
         progress({"phase": PUBLIC_DONE})
-        run_probes(ns, SUBMISSION, hidden(), job, progress, cell_of)
+        extra = hidden()
+        if isolation is not None:
+            isolation.graded |= {c.function for c in extra}
+        run_probes(ns, SUBMISSION, extra, job, progress, cell_of, isolation)
     for alternative in alternatives:  # catalogued mistakes and accepted variants: each redefines one function
         ns.clear()
         ns.update(snapshot)
@@ -233,7 +283,7 @@ def run_job(
         except Exception as exc:  # a broken catalogue entry is reported by validate
             _write_json(out / "outputs" / f"{alternative.name}.error.json", {"error": describe(exc, cell_of)})
             continue
-        run_probes(ns, alternative.name, checks, job, progress, cell_of)
+        run_probes(ns, alternative.name, checks, job, progress, cell_of, Isolation(snapshot, graded))
     progress({"phase": "done"})
 
 
