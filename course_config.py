@@ -10,7 +10,7 @@ COURSE = Course(
     title="Learning the latent structure in LLMs",
     seed=1234,  # seeds random, numpy and torch before every cell run for grading
     min_mistakes_per_function=3,  # validate fails a graded function with fewer
-    min_variants_per_function=0,  # accepted variants per graded function: 2 once weeks 6 and 8 have variants.py (issue 8)
+    min_variants_per_function=2,  # validate fails a graded function with fewer accepted variants
     weeks=(
         Week(
             number=6,

@@ -44,7 +44,7 @@ from nbformat.v4 import new_code_cell
 
 from coursekit import notebook
 from coursekit.arrays import save_npz
-from coursekit.authoring.samples import Sample, defined_names, make_samples
+from coursekit.authoring.samples import Sample, make_samples
 from coursekit.checks import WeekChecks, load_checks
 from coursekit.config import Course, Week, load_course
 from coursekit.engine.runner import RUNNER_ENV
@@ -282,7 +282,7 @@ def nbgrader_notebook(nb: nbformat.NotebookNode, s: Setup) -> nbformat.NotebookN
             continue  # nbgrader runs every cell; training would dominate its time
         cell = copy.deepcopy(cell)
         out.cells.append(cell)
-        functions = [] if cell.cell_type != "code" else [n for n in defined_names(cell.source) if n in graded]
+        functions = [] if cell.cell_type != "code" else [n for n in notebook.defined_names(cell.source) if n in graded]
         if not functions:
             continue
         cell.metadata["nbgrader"] = {"grade": False, "solution": True, "locked": False,

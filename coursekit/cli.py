@@ -41,8 +41,11 @@ def cmd_validate(week: str | None, as_json: bool) -> ExitCode:
 
 def cmd_check(notebook: Path, function: str | None) -> ExitCode:
     from coursekit.selfcheck import check_notebook
+    from coursekit.selfcheck_view import notebook_lines, print_lines
 
-    return ExitCode.OK if check_notebook(notebook, function) else ExitCode.FAILED
+    report = check_notebook(notebook, function)
+    print_lines(notebook_lines(report))
+    return ExitCode.OK if report.ok else ExitCode.FAILED
 
 
 def cmd_grade(week: str, submissions: list[Path], out: Path, workers: int, force: bool, roster: Path | None,
@@ -98,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = verbs.add_parser("check", help="run a saved release notebook's public checks (before submitting)")
     check.add_argument("notebook", type=Path)
-    check.add_argument("--function", help="only this graded function")
+    check.add_argument("--function", help="only this graded function (runs the cells up to its definition)")
     check.set_defaults(run=lambda a: cmd_check(a.notebook, a.function))
 
     grade = verbs.add_parser("grade", help="grade submissions in sandboxes: results.json, feedback, gradebook")

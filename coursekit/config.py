@@ -81,6 +81,7 @@ class WeekPaths:
 class Limits:
     cell_timeout_s: float = 60
     check_timeout_s: float = 20
+    selfcheck_timeout_s: float = 10  # check("fn") in a notebook: all of one function's public checks together
     notebook_timeout_s: float = 300
     memory_mb: int = 4096
     max_processes: int = 64
@@ -153,7 +154,7 @@ def _check_types(course: Course, path: Path) -> None:
 
     if not isinstance(course.limits, Limits) or not isinstance(course.late, LatePolicy):
         fail("limits must be Limits(...) and late must be LatePolicy(...)")
-    for name in ("cell_timeout_s", "check_timeout_s", "notebook_timeout_s", "memory_mb",
+    for name in ("cell_timeout_s", "check_timeout_s", "selfcheck_timeout_s", "notebook_timeout_s", "memory_mb",
                  "max_processes", "max_file_mb", "max_output_mb"):
         value = getattr(course.limits, name)
         if not isinstance(value, (int, float)) or value <= 0:

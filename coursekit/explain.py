@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from coursekit.compare import CheckResult, OutputDiff
 
 PASS, FAIL = "✓", "✗"
+# a learner fixes what breaks the function's contract before its values: missing and dtype, then shape, then value
+CONTRACT_ORDER = {"missing": 0, "unexpected": 0, "dtype": 1, "shape": 2, "value": 3}
 
 
 def _shape(shape: tuple[int, ...] | None) -> str:
@@ -37,26 +39,42 @@ def describe_diff(diff: OutputDiff, reveal: bool) -> str:
     )
 
 
+def headline(result: CheckResult) -> str:
+    """The check's one-line verdict: mark, name, points and what it checks."""
+    check = result.check
+    label = f"{PASS if result.passed else FAIL} {check.name} [{result.score:g}/{check.points:g}]"
+    return f"{label}: {check.description}" if check.description else label
+
+
+def problem_lines(result: CheckResult, reveal: bool = True) -> list[str]:
+    """Why a check failed, contract problems (an error, a missing output, a dtype, a shape) before values."""
+    lines = [result.error if reveal else _error_kind(result.error)] if result.error else []
+    failing = sorted((d for d in result.diffs if not d.ok), key=lambda d: CONTRACT_ORDER.get(d.problem, 0))
+    return lines + [describe_diff(d, reveal) for d in failing]
+
+
+def passing_lines(result: CheckResult) -> list[str]:
+    """Shape, dtype and error of each output of a public check, for a learner who wants the detail."""
+    return [f"{d.output}: {_shape(d.got_shape)} {d.got_dtype}, max abs error {d.max_abs_error or 0:.2g}"
+            for d in result.diffs]
+
+
+def hint_line(hint: str, name: str) -> str:
+    return f"hint: {hint}  [known mistake: {name}]"
+
+
+def hint_lines(result: CheckResult, hints: Mapping[str, str]) -> list[str]:
+    """One line per catalogued mistake the outputs match."""
+    return [hint_line(hints.get(name, name), name) for name in result.mistakes]
+
+
 def format_result(result: CheckResult, hints: Mapping[str, str], reveal: bool = True) -> list[str]:
     """Lines describing one check: a headline, then details indented by four spaces."""
-    check = result.check
-    mark = PASS if result.passed else FAIL
-    points = f"{result.score:g}/{check.points:g}"
-    label = f"{mark} {check.name} [{points}]"
-    if check.description:
-        label += f": {check.description}"
-    lines = [label]
     if result.passed:
-        if reveal:
-            lines += [f"    {d.output}: {_shape(d.got_shape)} {d.got_dtype}, max abs error {d.max_abs_error or 0:.2g}"
-                      for d in result.diffs]
-        return lines
-    if result.error:
-        lines.append(f"    {result.error if reveal else _error_kind(result.error)}")
-    lines += [f"    {describe_diff(d, reveal)}" for d in result.diffs if not d.ok]
-    for name in result.mistakes:
-        lines.append(f"    hint: {hints.get(name, name)}  [known mistake: {name}]")
-    return lines
+        details = passing_lines(result) if reveal else []
+    else:
+        details = problem_lines(result, reveal) + hint_lines(result, hints)
+    return [headline(result)] + [f"    {line}" for line in details]
 
 
 SAFE_ERRORS = frozenset({

@@ -113,3 +113,13 @@ def code_cells(path: Path, skip_tags: frozenset[str] = SKIPPED_WHEN_GRADING) -> 
     """(index, source) of the code cells that run when grading: untagged by `skip_tags`."""
     nb = read(path)
     return [(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code" and not tags(c) & skip_tags]
+
+
+def defined_names(source: str) -> list[str]:
+    """Top-level functions and classes a cell defines ([] if it does not parse)."""
+    try:
+        tree = ast.parse(python_source(source))
+    except (SyntaxError, ValueError):
+        return []
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return [node.name for node in tree.body if isinstance(node, kinds)]

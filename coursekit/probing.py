@@ -57,6 +57,14 @@ def generator(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(mixed(seed))
 
 
+def choose(public: int, low: int, high: int, *, seed: int) -> int:
+    """An integer input (a length, a size, a count): `public` on the public inputs (check() and the
+    released expected outputs), drawn from [low, high) on fresh ones, so it cannot be memorised."""
+    if not _input_seed:
+        return public
+    return int(torch.randint(low, high, (1,), generator=generator(seed)))
+
+
 def randn(*shape: int, seed: int, dtype: torch.dtype = torch.float64) -> torch.Tensor:
     """Standard-normal tensor from its own generator: independent of the global RNG state."""
     return torch.randn(*shape, generator=generator(seed), dtype=dtype)

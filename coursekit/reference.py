@@ -84,6 +84,13 @@ def fingerprint(paths: WeekPaths, course: Course) -> str:
     return digest.hexdigest()[:16]
 
 
+def grading_seed(paths: WeekPaths, course: Course) -> int:
+    """The input seed grading draws probe inputs from: fixed for a version of the week (so scores
+    are the same on every run and its reference is computed once), and derived from files mentees
+    never see (the source notebook, hidden.py), so they cannot know it."""
+    return int(fingerprint(paths, course), 16) % (2**31 - 1) + 1
+
+
 def compute(course: Course, paths: WeekPaths, *, alternatives: bool = True, input_seed: int = 0) -> Reference:
     """Run the source notebook (and, if asked, each catalogued mistake and variant) in a trusted child process."""
     limits = course.limits

@@ -17,7 +17,7 @@ from coursekit import notebook
 from coursekit.cli import main
 from coursekit.config import load_course
 from coursekit.gradescope.export import export_gradescope
-from coursekit.grading.bundle import load_bundle, reference_for
+from coursekit.grading.bundle import grading_secrets, load_bundle
 from coursekit.reference import load_reference
 
 
@@ -86,11 +86,17 @@ def test_export_is_reproducible(exported, released_minicourse, tmp_path):
     assert again.read_bytes() == exported.read_bytes()
 
 
-def test_bundle_reference_equals_course_reference(exported, released_minicourse, tmp_path):
+def test_bundle_holds_the_grading_secrets_of_the_course(exported, released_minicourse, tmp_path):
+    """The bundle grades on the course's fresh inputs, not the public ones."""
     root = _gradescope(exported, tmp_path)
     bundle = load_bundle(root / "source" / "bundle")
     course = load_course(released_minicourse)
-    ours, theirs = reference_for(bundle.course, bundle.paths), load_reference(course, course.paths(course.weeks[0]))
+    paths = course.paths(course.weeks[0])
+    secrets, course_secrets = grading_secrets(bundle.course, bundle.paths), grading_secrets(course, paths)
+    assert secrets.input_seed == course_secrets.input_seed != 0
+    ours, theirs = secrets.ref, load_reference(course, paths, input_seed=secrets.input_seed)
+    public = load_reference(course, paths)
+    assert any((public.outputs[c][n] != a).any() for c, outs in theirs.outputs.items() for n, a in outs.items())
     assert ours.outputs.keys() == theirs.outputs.keys() and ours.mistakes.keys() == theirs.mistakes.keys()
     for check, outputs in theirs.outputs.items():
         for name, array in outputs.items():

@@ -61,6 +61,26 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     weights = scores.softmax(dim=-1)
     return weights @ v, weights
 '''),
+    Mistake("attention_softmax_without_max", "scaled_dot_product_attention",
+            "subtract each row's largest score before exp() (or use scores.softmax(dim=-1)): in float32, exp() "
+            "of scores above ~88 overflows to inf and the weights become NaN", code='''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    e = torch.exp(scores)
+    weights = e / e.sum(dim=-1, keepdim=True)
+    return weights @ v, weights
+'''),
+    Mistake("attention_returns_output_only", "scaled_dot_product_attention",
+            "return a tuple (output, weights): `return weights @ v, weights`; multi-head attention and the "
+            "attention plots need the weights", code='''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    return scores.softmax(dim=-1) @ v
+'''),
 ]
 
 MASK_MISTAKES = [
@@ -152,6 +172,17 @@ def sinusoidal_positional_encoding(T, d_model):
     pe[:, 1::2] = torch.cos(angle)
     return pe
 '''),
+    Mistake("positional_encoding_float64", "sinusoidal_positional_encoding",
+            "return the table as float32 (e.g. pe.float()), as the docstring says: a float64 table makes the "
+            "model's activations float64, and its float32 layers then fail with a dtype error", code='''
+def sinusoidal_positional_encoding(T, d_model):
+    position = torch.arange(T, dtype=torch.float64)[:, None]
+    angle = position / 10000 ** (torch.arange(0, d_model, 2, dtype=torch.float64) / d_model)
+    pe = torch.zeros(T, d_model, dtype=torch.float64)
+    pe[:, 0::2] = torch.sin(angle)
+    pe[:, 1::2] = torch.cos(angle)
+    return pe
+'''),
 ]
 
 LAYERNORM_MISTAKES = [
@@ -186,6 +217,15 @@ class LayerNorm(LayerNorm):
     def forward(self, x):
         mean = x.mean(dim=-2, keepdim=True)
         var = x.var(dim=-2, unbiased=False, keepdim=True)
+        return (x - mean) / torch.sqrt(var + self.eps) * self.weight + self.bias
+'''),
+    Mistake("layernorm_one_pass_variance", "LayerNorm",
+            "compute the variance as the mean of (x - mean)^2: E[x^2] - E[x]^2 cancels catastrophically in "
+            "float32 when the mean is large compared with the spread", code='''
+class LayerNorm(LayerNorm):
+    def forward(self, x):
+        mean = x.mean(dim=-1, keepdim=True)
+        var = (x * x).mean(dim=-1, keepdim=True) - mean * mean
         return (x - mean) / torch.sqrt(var + self.eps) * self.weight + self.bias
 '''),
 ]
@@ -241,6 +281,19 @@ class MultiHeadAttention(MultiHeadAttention):
         out, weights = scaled_dot_product_attention(q, k, v, mask)
         return self.out_proj(out.transpose(1, 2).reshape(B, Tq, D)), weights
 '''),
+    Mistake("mha_returns_output_only", "MultiHeadAttention",
+            "return a tuple (output, weights): the blocks take [0] and the attention maps read the weights",
+            code='''
+class MultiHeadAttention(MultiHeadAttention):
+    def forward(self, x_q, x_kv, mask=None):
+        B, Tq, D = x_q.shape
+        Tk = x_kv.shape[1]
+        q = self.q_proj(x_q).view(B, Tq, self.n_heads, self.d_head).transpose(1, 2)
+        k = self.k_proj(x_kv).view(B, Tk, self.n_heads, self.d_head).transpose(1, 2)
+        v = self.v_proj(x_kv).view(B, Tk, self.n_heads, self.d_head).transpose(1, 2)
+        out, _ = scaled_dot_product_attention(q, k, v, mask)
+        return self.out_proj(out.transpose(1, 2).reshape(B, Tq, D))
+'''),
 ]
 
 BLOCK_MISTAKES = [
@@ -275,6 +328,16 @@ class EncoderBlock(EncoderBlock):
         h = self.ln1(x)
         x = x + self.attn(h, h)[0]
         return x + self.mlp(self.ln2(x))
+'''),
+    Mistake("encoder_residual_in_place", "EncoderBlock",
+            "write x = x + attn(...), not x += ...: the in-place add changes the caller's tensor (and can "
+            "break backward); a block must leave its input unchanged", code='''
+class EncoderBlock(EncoderBlock):
+    def forward(self, x, src_mask=None):
+        h = self.ln1(x)
+        x += self.attn(h, h, src_mask)[0]
+        x += self.mlp(self.ln2(x))
+        return x
 '''),
     Mistake("decoder_sees_future", "DecoderBlock",
             "the decoder's self-attention must be causal: pass causal_mask(T) so position i sees only "
@@ -315,6 +378,17 @@ class DecoderBlock(DecoderBlock):
         x = x + self.self_attn(h, h, causal_mask(x.shape[1]))[0]
         x = x + self.cross_attn(self.ln2(x), memory)[0]
         return x + self.mlp(self.ln3(x))
+'''),
+    Mistake("decoder_residual_in_place", "DecoderBlock",
+            "write x = x + sublayer(...), not x += ...: the in-place add changes the caller's target states "
+            "(and can break backward); a block must leave its inputs unchanged", code='''
+class DecoderBlock(DecoderBlock):
+    def forward(self, x, memory, src_mask=None):
+        h = self.ln1(x)
+        x += self.self_attn(h, h, causal_mask(x.shape[1]))[0]
+        x += self.cross_attn(self.ln2(x), memory, src_mask)[0]
+        x += self.mlp(self.ln3(x))
+        return x
 '''),
     Mistake("decoder_missing_cross_residual", "DecoderBlock",
             "add the cross-attention output to its input (x = x + cross_attn(...)): the residual is "

@@ -50,6 +50,42 @@ class GPT(GPT):
             x = block(x, mask)
         return self.lm_head(x)
 '''),
+    Mistake("gpt_dropout_in_eval", "GPT",
+            "F.dropout(x, p) drops in eval mode too (its training argument defaults to True): use self.drop(x), "
+            "or F.dropout(x, p, training=self.training)", code='''
+class GPT(GPT):
+    def forward(self, idx):
+        B, T = idx.shape
+        x = F.dropout(self.tok_emb(idx) + self.pos_emb(torch.arange(T)), p=self.drop.p)
+        mask = torch.ones(T, T, dtype=torch.bool).tril()
+        for block in self.blocks:
+            x = block(x, mask)
+        return self.lm_head(self.ln_f(x))
+'''),
+    Mistake("gpt_no_embedding_dropout", "GPT",
+            "your GPT never applies self.drop: dropout goes on the sum of the token and position embeddings",
+            code='''
+class GPT(GPT):
+    def forward(self, idx):
+        B, T = idx.shape
+        x = self.tok_emb(idx) + self.pos_emb(torch.arange(T))
+        mask = torch.ones(T, T, dtype=torch.bool).tril()
+        for block in self.blocks:
+            x = block(x, mask)
+        return self.lm_head(self.ln_f(x))
+'''),
+    Mistake("gpt_returns_logits_and_loss", "GPT",
+            "forward returns the logits alone, not (logits, loss) as nanoGPT's does: the losses are computed "
+            "outside the model here", code='''
+class GPT(GPT):
+    def forward(self, idx):
+        B, T = idx.shape
+        x = self.drop(self.tok_emb(idx) + self.pos_emb(torch.arange(T)))
+        mask = torch.ones(T, T, dtype=torch.bool).tril()
+        for block in self.blocks:
+            x = block(x, mask)
+        return self.lm_head(self.ln_f(x)), None
+'''),
     # ------------------------------------------------------------ BERT
     Mistake("bert_causal_mask", "BERT",
             "your BERT uses a causal mask: BERT attends in both directions (mask=None)", code='''
@@ -91,6 +127,28 @@ class BERT(BERT):
             x = block(x, None)
         return self.head_transform(self.ln_f(x)) @ self.tok_emb.weight.T + self.head_bias
 '''),
+    Mistake("bert_dropout_in_eval", "BERT",
+            "F.dropout(x, p) drops in eval mode too (its training argument defaults to True): use self.drop(x)",
+            code='''
+class BERT(BERT):
+    def forward(self, idx):
+        B, T = idx.shape
+        x = F.dropout(self.tok_emb(idx) + self.pos_emb(torch.arange(T)), self.drop.p)
+        for block in self.blocks:
+            x = block(x, None)
+        return self.head_transform(self.ln_f(x)) @ self.tok_emb.weight.T + self.head_bias
+'''),
+    Mistake("bert_no_embedding_dropout", "BERT",
+            "your BERT never applies self.drop: dropout goes on the sum of the token and position embeddings",
+            code='''
+class BERT(BERT):
+    def forward(self, idx):
+        B, T = idx.shape
+        x = self.tok_emb(idx) + self.pos_emb(torch.arange(T))
+        for block in self.blocks:
+            x = block(x, None)
+        return self.head_transform(self.ln_f(x)) @ self.tok_emb.weight.T + self.head_bias
+'''),
 ]
 
 MISTAKES = [
@@ -118,6 +176,18 @@ def get_batch(data, block_size, batch_size, generator=None):
     ix = torch.randint(len(data) - block_size - 1, (batch_size,), generator=generator)
     x = torch.stack([data[i : i + block_size] for i in ix.tolist()])
     y = torch.stack([data[i + 1 : i + 1 + block_size] for i in ix.tolist()])
+    return x, y
+'''),
+    Mistake("get_batch_int32", "get_batch",
+            "your batches are int32: return int64 (torch.long) ids like data; allocate with dtype=torch.long, "
+            "not torch.int", code='''
+def get_batch(data, block_size, batch_size, generator=None):
+    ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
+    x = torch.zeros(batch_size, block_size, dtype=torch.int)
+    y = torch.zeros(batch_size, block_size, dtype=torch.int)
+    for b, i in enumerate(ix.tolist()):
+        x[b] = data[i : i + block_size]
+        y[b] = data[i + 1 : i + 1 + block_size]
     return x, y
 '''),
     Mistake("get_batch_ignores_generator", "get_batch",
@@ -151,6 +221,14 @@ def causal_lm_loss(logits, ids):
 def causal_lm_loss(logits, ids):
     V = logits.size(-1)
     return F.cross_entropy(logits[:, :-1].reshape(-1, V), ids[:, 1:].reshape(-1), reduction="sum")
+'''),
+    Mistake("causal_lm_loss_log_of_softmax", "causal_lm_loss",
+            "log(softmax(x)) underflows: a probability below float32's smallest number becomes 0 and its log "
+            "-inf; use F.log_softmax or F.cross_entropy, which subtract the log-sum-exp", code='''
+def causal_lm_loss(logits, ids):
+    probs = F.softmax(logits[:, :-1], dim=-1)
+    picked = probs.gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1)
+    return -torch.log(picked).mean()
 '''),
     # ------------------------------------------------------------ mask_tokens
     Mistake("mask_tokens_masks_specials", "mask_tokens",
@@ -219,6 +297,21 @@ def mask_tokens(ids, special_ids, vocab_size, mask_id, mask_prob=0.15, generator
     inputs = torch.where(chosen & (u >= 0.8) & (u < 0.9), random_tokens, inputs)
     return inputs, labels
 '''),
+    Mistake("mask_tokens_modifies_ids", "mask_tokens",
+            "you wrote the masking into ids itself (inputs = ids is the same tensor, not a copy): start from "
+            "ids.clone() or build inputs with torch.where", code='''
+def mask_tokens(ids, special_ids, vocab_size, mask_id, mask_prob=0.15, generator=None):
+    special = torch.isin(ids, torch.as_tensor(special_ids, dtype=ids.dtype))
+    chosen = (torch.rand(ids.shape, generator=generator) < mask_prob) & ~special
+    u = torch.rand(ids.shape, generator=generator)
+    random_tokens = torch.randint(vocab_size, ids.shape, generator=generator, dtype=ids.dtype)
+    labels = torch.where(chosen, ids, torch.full_like(ids, -100))
+    inputs = ids
+    inputs[chosen & (u < 0.8)] = mask_id
+    replace = chosen & (u >= 0.8) & (u < 0.9)
+    inputs[replace] = random_tokens[replace]
+    return inputs, labels
+'''),
     # ------------------------------------------------------------ masked_lm_loss
     Mistake("masked_lm_loss_mean_over_all_positions", "masked_lm_loss",
             "your loss is averaged over all positions: divide by the number of predicted (label != -100) positions",
@@ -243,6 +336,14 @@ def masked_lm_loss(logits, labels):
     keep = labels != -100
     return -logits[keep].gather(-1, labels[keep].unsqueeze(-1)).mean()
 '''),
+    Mistake("masked_lm_loss_log_of_softmax", "masked_lm_loss",
+            "log(softmax(x)) underflows: a probability below float32's smallest number becomes 0 and its log "
+            "-inf; use F.log_softmax or F.cross_entropy, which subtract the log-sum-exp", code='''
+def masked_lm_loss(logits, labels):
+    keep = labels != -100
+    probs = F.softmax(logits[keep], dim=-1)
+    return -torch.log(probs.gather(-1, labels[keep].unsqueeze(-1))).mean()
+'''),
     *MODULE_MISTAKES,
     # ------------------------------------------------------------ sample_next_token
     Mistake("sample_temperature_after_softmax", "sample_next_token",
@@ -251,7 +352,7 @@ def masked_lm_loss(logits, labels):
 def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, generator=None):
     if temperature == 0:
         return logits.argmax(dim=-1, keepdim=True)
-    if top_k is not None:
+    if top_k:
         kth = torch.topk(logits, min(top_k, logits.size(-1)), dim=-1).values[:, [-1]]
         logits = logits.masked_fill(logits < kth, float("-inf"))
     if top_p is not None:
@@ -267,7 +368,7 @@ def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, generator
     if temperature == 0:
         return logits.argmax(dim=-1, keepdim=True)
     logits = logits * temperature
-    if top_k is not None:
+    if top_k:
         kth = torch.topk(logits, min(top_k, logits.size(-1)), dim=-1).values[:, [-1]]
         logits = logits.masked_fill(logits < kth, float("-inf"))
     if top_p is not None:
@@ -282,7 +383,7 @@ def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, generator
     if temperature == 0:
         return logits.argmax(dim=-1, keepdim=True)
     logits = logits / temperature
-    if top_k is not None:
+    if top_k:
         kth = torch.topk(logits, min(top_k + 1, logits.size(-1)), dim=-1).values[:, [-1]]
         logits = logits.masked_fill(logits < kth, float("-inf"))
     if top_p is not None:
@@ -297,7 +398,7 @@ def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, generator
     if temperature == 0:
         return logits.argmax(dim=-1, keepdim=True)
     logits = logits / temperature
-    if top_k is not None:
+    if top_k:
         kth = torch.topk(logits, min(top_k, logits.size(-1)), dim=-1).values[:, [-1]]
         logits = logits.masked_fill(logits < kth, float("-inf"))
     if top_p is not None:
@@ -316,9 +417,105 @@ def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, generator
         remove_sorted = sorted_probs.cumsum(dim=-1) - sorted_probs >= top_p
         logits = logits.masked_fill(remove_sorted.scatter(-1, order, remove_sorted), float("-inf"))
     logits = logits / temperature
-    if top_k is not None:
+    if top_k:
         kth = torch.topk(logits, min(top_k, logits.size(-1)), dim=-1).values[:, [-1]]
         logits = logits.masked_fill(logits < kth, float("-inf"))
+    return torch.multinomial(F.softmax(logits, dim=-1), num_samples=1, generator=generator)
+'''),
+    Mistake("sample_top_k_drops_ties", "sample_next_token",
+            "your top-k keeps exactly k tokens: tokens whose logit ties with the k-th largest must be kept too "
+            "(mask the logits below the k-th largest value instead of scattering topk's indices)", code='''
+def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, generator=None):
+    if temperature == 0:
+        return logits.argmax(dim=-1, keepdim=True)
+    logits = logits / temperature
+    if top_k:
+        values, indices = torch.topk(logits, min(top_k, logits.size(-1)), dim=-1)
+        logits = torch.full_like(logits, float("-inf")).scatter(-1, indices, values)
+    if top_p is not None:
+        sorted_probs, order = torch.sort(F.softmax(logits, dim=-1), dim=-1, descending=True)
+        remove_sorted = sorted_probs.cumsum(dim=-1) - sorted_probs >= top_p
+        logits = logits.masked_fill(remove_sorted.scatter(-1, order, remove_sorted), float("-inf"))
+    return torch.multinomial(F.softmax(logits, dim=-1), num_samples=1, generator=generator)
+'''),
+    Mistake("sample_top_p_mask_in_sorted_order", "sample_next_token",
+            "your top-p mask is in sorted order but applied to the logits in vocabulary order: map it back with "
+            "scatter (or index the sorted logits and map the drawn position back)", code='''
+def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, generator=None):
+    if temperature == 0:
+        return logits.argmax(dim=-1, keepdim=True)
+    logits = logits / temperature
+    if top_k:
+        kth = torch.topk(logits, min(top_k, logits.size(-1)), dim=-1).values[:, [-1]]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_p is not None:
+        sorted_probs, _ = torch.sort(F.softmax(logits, dim=-1), dim=-1, descending=True)
+        remove = sorted_probs.cumsum(dim=-1) - sorted_probs >= top_p
+        logits = logits.masked_fill(remove, float("-inf"))
+    return torch.multinomial(F.softmax(logits, dim=-1), num_samples=1, generator=generator)
+'''),
+    Mistake("sample_top_p_ignores_top_k", "sample_next_token",
+            "your top-p uses the probabilities from before top-k: after top-k, take the softmax of the kept "
+            "logits again, so that top-p's mass is counted among the surviving tokens", code='''
+def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, generator=None):
+    if temperature == 0:
+        return logits.argmax(dim=-1, keepdim=True)
+    logits = logits / temperature
+    probs = F.softmax(logits, dim=-1)
+    if top_k:
+        kth = torch.topk(logits, min(top_k, logits.size(-1)), dim=-1).values[:, [-1]]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_p is not None:
+        sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+        remove_sorted = sorted_probs.cumsum(dim=-1) - sorted_probs >= top_p
+        logits = logits.masked_fill(remove_sorted.scatter(-1, order, remove_sorted), float("-inf"))
+    return torch.multinomial(F.softmax(logits, dim=-1), num_samples=1, generator=generator)
+'''),
+    Mistake("sample_greedy_without_keepdim", "sample_next_token",
+            "greedy decoding returns shape (B,): keep a column, logits.argmax(dim=-1, keepdim=True), like the "
+            "(B, 1) draw of torch.multinomial", code='''
+def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, generator=None):
+    if temperature == 0:
+        return logits.argmax(dim=-1)
+    logits = logits / temperature
+    if top_k:
+        kth = torch.topk(logits, min(top_k, logits.size(-1)), dim=-1).values[:, [-1]]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_p is not None:
+        sorted_probs, order = torch.sort(F.softmax(logits, dim=-1), dim=-1, descending=True)
+        remove_sorted = sorted_probs.cumsum(dim=-1) - sorted_probs >= top_p
+        logits = logits.masked_fill(remove_sorted.scatter(-1, order, remove_sorted), float("-inf"))
+    return torch.multinomial(F.softmax(logits, dim=-1), num_samples=1, generator=generator)
+'''),
+    Mistake("sample_ignores_generator", "sample_next_token",
+            "your draw ignores `generator`: pass generator=generator to torch.multinomial, or equal seeds will "
+            "not give equal samples", code='''
+def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, generator=None):
+    if temperature == 0:
+        return logits.argmax(dim=-1, keepdim=True)
+    logits = logits / temperature
+    if top_k:
+        kth = torch.topk(logits, min(top_k, logits.size(-1)), dim=-1).values[:, [-1]]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_p is not None:
+        sorted_probs, order = torch.sort(F.softmax(logits, dim=-1), dim=-1, descending=True)
+        remove_sorted = sorted_probs.cumsum(dim=-1) - sorted_probs >= top_p
+        logits = logits.masked_fill(remove_sorted.scatter(-1, order, remove_sorted), float("-inf"))
+    return torch.multinomial(F.softmax(logits, dim=-1), num_samples=1)
+'''),
+    Mistake("sample_divides_logits_in_place", "sample_next_token",
+            "logits /= temperature changes the caller's tensor: write logits = logits / temperature", code='''
+def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, generator=None):
+    if temperature == 0:
+        return logits.argmax(dim=-1, keepdim=True)
+    logits /= temperature
+    if top_k:
+        kth = torch.topk(logits, min(top_k, logits.size(-1)), dim=-1).values[:, [-1]]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_p is not None:
+        sorted_probs, order = torch.sort(F.softmax(logits, dim=-1), dim=-1, descending=True)
+        remove_sorted = sorted_probs.cumsum(dim=-1) - sorted_probs >= top_p
+        logits = logits.masked_fill(remove_sorted.scatter(-1, order, remove_sorted), float("-inf"))
     return torch.multinomial(F.softmax(logits, dim=-1), num_samples=1, generator=generator)
 '''),
     # ------------------------------------------------------------ generate
@@ -358,6 +555,26 @@ def generate(model, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None
     for _ in range(max_new_tokens):
         logits = model(idx[:, -model.block_size :])[:, -1, :]
         idx = torch.cat([idx, sample_next_token(logits, generator=generator)], dim=1)
+    return idx
+'''),
+    Mistake("generate_returns_new_tokens_only", "generate",
+            "return the whole sequence, the prompt followed by the new tokens: (B, T + max_new_tokens)", code='''
+@torch.no_grad()
+def generate(model, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None):
+    T = idx.shape[1]
+    for _ in range(max_new_tokens):
+        logits = model(idx[:, -model.block_size :])[:, -1, :]
+        idx = torch.cat([idx, sample_next_token(logits, temperature, top_k, top_p, generator)], dim=1)
+    return idx[:, T:]
+'''),
+    Mistake("generate_passes_probabilities", "generate",
+            "you passed probabilities (softmax of the logits) to sample_next_token, which takes logits and "
+            "applies the softmax itself", code='''
+@torch.no_grad()
+def generate(model, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None):
+    for _ in range(max_new_tokens):
+        probs = F.softmax(model(idx[:, -model.block_size :])[:, -1, :], dim=-1)
+        idx = torch.cat([idx, sample_next_token(probs, temperature, top_k, top_p, generator)], dim=1)
     return idx
 '''),
     # ------------------------------------------------------------ cosine_lr
@@ -463,5 +680,32 @@ def train_step(model, optimizer, batch, clip):
     torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
     optimizer.step()
     return loss.item()
+'''),
+    Mistake("train_step_no_model_train", "train_step",
+            "call model.train() first: after an evaluation the model is still in eval mode and dropout stays off",
+            code='''
+def train_step(model, optimizer, batch, clip):
+    inputs, targets = batch
+    logits = model(inputs)
+    loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100)
+    optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return loss.item()
+'''),
+    Mistake("train_step_returns_tensor", "train_step",
+            "return loss.item(), a Python float: the loss tensor keeps its whole graph alive in a list of losses",
+            code='''
+def train_step(model, optimizer, batch, clip):
+    inputs, targets = batch
+    model.train()
+    logits = model(inputs)
+    loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100)
+    optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return loss
 '''),
 ]

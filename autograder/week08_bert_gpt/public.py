@@ -1,20 +1,96 @@
 """Public checks for week 8 (BERT and miniGPT). Shipped with the release; hidden.py reuses the probes.
 
-Exact checks feed seeded inputs (float64 where the function allows it) and fixed
-torch.Generators, so a faithful implementation of the documented draw order reproduces the
-reference exactly. Property checks return booleans or sets (of window starts, of sampled tokens)
-that any correct implementation produces, whatever its order of random draws.
+Probes make seeded inputs (float64 where the function allows it, fixed torch.Generators), call the
+learner's code and return what it returned, nothing computed from it: a probe runs in the
+learner's process, where torch and this module can be patched. Properties (which window starts
+were drawn, how far the logits move when one token changes, masking rates, sampled frequencies)
+are computed by each check's `derive`, in the grader, from the raw outputs read back as numpy
+arrays; a derive that needs the probe's inputs rebuilds them with the same helper and seeds.
+
+The notebook pins down the draws of get_batch (one torch.randint) and mask_tokens (an order of
+draws), so a faithful implementation reproduces the reference's raw outputs and they are compared
+too (values=True), except in mask_tokens_rates*, meant for any order of draws. sample_next_token
+may draw its token any exact way (torch.multinomial, an inverse CDF, ...), so its checks compare
+what sampling must get right: per-row frequencies within a tolerance of the reference's, which
+tokens can be drawn at all, and that equal generators give equal tokens (values=False); greedy
+decoding, which draws nothing, is compared exactly. Each sampling option (temperature, top-k,
+top-p, greedy and top-k with top-p) has its own checks, so a bug in one loses only its points.
+
+Contracts before values: probes call the learner's code through `coursekit.probing.call` (or
+`call_module`), which says in one line when a function returns the wrong number or type of values
+or modifies an input in place. A `*_contract` check calls it directly and returns what came back
+and what its arguments hold afterwards as raw outputs, so that the mistake catalogue can also name
+those mistakes. Dtypes stated in a docstring (get_batch's int64 ids, sample_next_token's long
+tokens) are exact. The models are also run with dropout > 0 in eval mode (must equal dropout 0)
+and in train mode from a seeded RNG; train_step is given a model left in eval mode.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+from functools import partial
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from coursekit.checks import Check
-from coursekit.probing import build, generator, need, randint, randn, seeded_weights
+from coursekit.probing import build, call, generator, mixed, need, randint, randn, seeded_weights
+
+# ---------------------------------------------------------------- helpers
+
+
+def computable(**properties) -> dict[str, np.ndarray]:
+    """The properties that can be computed from the learner's outputs. One that cannot (an output of
+    the wrong shape) is left out: it shows as missing next to that output's own problem."""
+    derived = {}
+    for name, compute in properties.items():
+        with contextlib.suppress(ValueError, IndexError, TypeError, KeyError, AttributeError):
+            derived[name] = np.asarray(compute())
+    return derived
+
+
+def paired(probe, derive, **inputs) -> dict:
+    """A probe and its derive bound to the same inputs (Check(..., **paired(...))): the grader
+    rebuilds exactly what the probe fed."""
+    return {"probe": partial(probe, **inputs), "derive": partial(derive, **inputs)}
+
+
+def integers(x) -> np.ndarray:
+    """x as int64, or a TypeError (left out by `computable`) if it holds anything but whole numbers."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "biu":
+        raise TypeError(f"expected integer ids, got {x.dtype}")
+    return x.astype(np.int64)
+
+
+def same(a, b) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and bool((a == b).all())
+
+
+def call_module(module: torch.nn.Module, name: str, *args, returns=("output",), **kwargs) -> dict:
+    """`call` on a built module: its return arity and type, and inputs left unchanged, before its values."""
+    return call({name: module}, name, *args, returns=returns, **kwargs)
+
+
+def returned(result, names: tuple[str, ...]) -> dict:
+    """What a direct call gave back, raw: the promised values under `names`; anything else (a lone
+    value where a tuple was promised, a tuple of another length) as returned_0, returned_1, ..., so a
+    wrong arity shows as missing outputs. None items (nanoGPT's `return logits, None`) are left out:
+    they are no array."""
+    is_tuple = isinstance(result, tuple | list)
+    items = tuple(result) if is_tuple else (result,)
+    if len(items) == len(names) and is_tuple == (len(names) > 1):
+        return dict(zip(names, items, strict=True))
+    return {f"returned_{i}": item for i, item in enumerate(items) if item is not None}
+
+
+def afterwards(**inputs: torch.Tensor) -> dict:
+    """The probe's tensor arguments as they are after the call: a function must not modify its inputs."""
+    return {f"{name}_after_call": tensor for name, tensor in inputs.items()}
+
 
 # ---------------------------------------------------------------- get_batch
 
@@ -22,24 +98,34 @@ from coursekit.probing import build, generator, need, randint, randn, seeded_wei
 def probe_get_batch_values(ns, n: int = 50, block_size: int = 6, batch_size: int = 5, seed: int = 11):
     data = randint(0, 40, (n,), seed=seed)
     torch.manual_seed(0)  # an implementation that ignores `generator` still gives a fixed answer
-    x, y = need(ns, "get_batch")(data, block_size, batch_size, generator(seed))
-    return {"x": x, "y": y}
+    return call(ns, "get_batch", data, block_size, batch_size, generator=generator(seed), returns=("x", "y"))
 
 
-def probe_get_batch_properties(ns, n: int = 20, block_size: int = 4, batch_size: int = 4000):
-    get_batch = need(ns, "get_batch")
-    data = torch.arange(n) * 3  # value // 3 is the position in data
-    x, y = get_batch(data, block_size, batch_size, generator(5))
+def window_data(n: int) -> torch.Tensor:
+    """0, 3, 6, ...: a token's value // 3 is its position in data, so x[:, 0] // 3 is the window start."""
+    return torch.arange(n) * 3
+
+
+def probe_get_batch_properties(ns, n: int = 20, block_size: int = 4, batch_size: int = 500):
+    """A large batch, then two small ones from equal generators with the global RNG moved in between."""
+    data = window_data(n)
+    outputs = call(ns, "get_batch", data, block_size, batch_size, generator=generator(5), returns=("x", "y"))
     torch.manual_seed(1)
-    first = get_batch(data, block_size, 8, generator(6))
+    outputs |= call(ns, "get_batch", data, block_size, 8, generator=generator(6), returns=("first_x", "first_y"))
     torch.manual_seed(2)  # the global RNG moved: a seeded generator must still give the same batch
-    second = get_batch(data, block_size, 8, generator(6))
-    return {
-        "shapes": [list(x.shape), list(y.shape)],
-        "starts": torch.unique(x[:, 0]) // 3,
-        "targets_are_next_tokens": bool(torch.equal(y, x + 3)),
-        "same_generator_same_batch": all(torch.equal(a, b) for a, b in zip(first, second, strict=True)),
-    }
+    return outputs | call(ns, "get_batch", data, block_size, 8, generator=generator(6),
+                          returns=("second_x", "second_y"))
+
+
+def batch_properties(raw, n: int = 20, block_size: int = 4, batch_size: int = 500):
+    """Which window starts were drawn; y is x one token later; equal generators give equal batches."""
+    x, y = raw.get("x"), raw.get("y")
+    return computable(
+        starts_drawn=lambda: np.isin(np.arange(n), integers(x)[:, 0] // 3),
+        targets_are_next_tokens=lambda: same(y, integers(x) + 3),
+        same_generator_same_batch=lambda: same(raw["first_x"], raw["second_x"]) and same(raw["first_y"],
+                                                                                         raw["second_y"]),
+    )
 
 
 # ---------------------------------------------------------------- causal_lm_loss
@@ -48,15 +134,23 @@ def probe_get_batch_properties(ns, n: int = 20, block_size: int = 4, batch_size:
 def probe_causal_lm_loss(ns, B: int = 3, T: int = 7, V: int = 11, seed: int = 21):
     logits = randn(B, T, V, seed=seed)
     ids = randint(0, V, (B, T), seed=seed + 1)
-    return {"loss": need(ns, "causal_lm_loss")(logits, ids)}
+    return call(ns, "causal_lm_loss", logits, ids, returns=("loss",))
 
 
 def probe_causal_lm_loss_perfect(ns, B: int = 2, T: int = 9, V: int = 7, seed: int = 23):
-    """Logits at t put all their mass on ids[:, t+1]: the shifted loss is ~0, any other is large."""
+    """Logits at t strongly favour ids[:, t+1]: the shifted loss is small (~0.03, not 0), any other is large."""
     ids = randint(0, V, (B, T), seed=seed)
     logits = randn(B, T, V, seed=seed + 1)
-    logits[:, :-1] = 40.0 * F.one_hot(ids[:, 1:], V).double()
-    return {"loss": need(ns, "causal_lm_loss")(logits, ids)}
+    logits[:, :-1] += 6.0 * F.one_hot(ids[:, 1:], V).double()
+    return call(ns, "causal_lm_loss", logits, ids, returns=("loss",))
+
+
+def probe_causal_lm_loss_stress(ns, B: int = 3, T: int = 6, V: int = 9, seed: int = 25):
+    """float32 logits of spread ~100: many targets get a softmax probability below float32's
+    smallest number, so log(softmax(.)) is -inf there; log_softmax (or F.cross_entropy) is not."""
+    logits = 100 * randn(B, T, V, seed=seed, dtype=torch.float32)
+    ids = randint(0, V, (B, T), seed=seed + 1)
+    return call(ns, "causal_lm_loss", logits, ids, returns=("loss",))
 
 
 # ---------------------------------------------------------------- mask_tokens
@@ -69,35 +163,76 @@ def probe_mask_tokens_values(ns, B: int = 4, T: int = 25, mask_prob: float | Non
     ids[:, 0], ids[:, -1] = 20, 21  # [CLS] ... [SEP]
     kwargs = {} if mask_prob is None else {"mask_prob": mask_prob}
     torch.manual_seed(0)
-    inputs, labels = need(ns, "mask_tokens")(ids, list(SPECIALS), 20, 22, generator=generator(seed), **kwargs)
-    return {"inputs": inputs, "labels": labels}
+    return call(ns, "mask_tokens", ids, list(SPECIALS), 20, 22, generator=generator(seed), **kwargs,
+                returns=("inputs", "labels"))
+
+
+def probe_mask_tokens_contract(ns, seed: int = 35):
+    """Called directly: what came back and the ids afterwards, raw (masking written into ids changes
+    the caller's batch)."""
+    ids = randint(0, 20, (3, 12), seed=seed)
+    ids[:, 0], ids[:, -1] = 20, 21
+    result = need(ns, "mask_tokens")(ids, list(SPECIALS), 20, 22, 0.5, generator(seed + 1))
+    return returned(result, ("inputs", "labels")) | afterwards(ids=ids)
+
+
+RATES_V, RATES_SPECIALS, RATES_MASK_ID = 50, (50, 51), 52
+
+
+def rates_inputs(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """50,000 ids (100, 500) of 50 ordinary tokens, ~10% of them special: (ids, is_special)."""
+    ids = randint(0, RATES_V, (100, 500), seed=seed)
+    is_special = torch.rand(ids.shape, generator=generator(seed + 1)) < 0.1
+    ids[is_special] = randint(RATES_V, RATES_V + len(RATES_SPECIALS), (int(is_special.sum()),), seed=seed + 2)
+    return ids, is_special
 
 
 def probe_mask_tokens_rates(ns, mask_prob: float = 0.15, seed: int = 33):
-    """Rates over 100,000 tokens (10% of them special), within about 4 standard deviations."""
-    V, specials, mask_id = 50, (50, 51), 52
-    ids = randint(0, V, (200, 500), seed=seed)
-    is_special = torch.rand(ids.shape, generator=generator(seed + 1)) < 0.1
-    ids[is_special] = randint(50, 52, (int(is_special.sum()),), seed=seed + 2)
-    inputs, labels = need(ns, "mask_tokens")(ids, list(specials), V, mask_id, mask_prob, generator(seed + 3))
-    chosen = labels != -100
-    n_chosen = max(int(chosen.sum()), 1)
-    rate = chosen[~is_special].double().mean().item()
-    masked = (chosen & (inputs == mask_id)).sum().item() / n_chosen
-    kept = (chosen & (inputs == ids)).sum().item() / n_chosen
-    replaced = (chosen & (inputs != ids) & (inputs != mask_id)).sum().item() / n_chosen
-    std = math.sqrt(mask_prob * (1 - mask_prob) / int((~is_special).sum()))
-    return {
-        "chosen_rate_ok": abs(rate - mask_prob) < 4.5 * std,
-        "mask_share_ok": abs(masked - 0.8) < 0.015,
-        "random_share_ok": abs(replaced - 0.1 * (1 - 1 / V)) < 0.012,  # a random token can equal the original
-        "unchanged_share_ok": abs(kept - (0.1 + 0.1 / V)) < 0.012,
-        "specials_never_chosen": bool((labels[is_special] == -100).all()
-                                      and torch.equal(inputs[is_special], ids[is_special])),
-        "labels_are_originals": bool(torch.equal(labels[chosen], ids[chosen])),
-        "others_unchanged": bool(torch.equal(inputs[~chosen], ids[~chosen])),
-        "random_tokens_in_vocab": bool(((inputs[chosen] < V) | (inputs[chosen] == mask_id)).all()),
-    }
+    """mask_tokens on rates_inputs(seed); masking_rates judges the result."""
+    ids, _ = rates_inputs(seed)
+    return call(ns, "mask_tokens", ids, list(RATES_SPECIALS), RATES_V, RATES_MASK_ID, mask_prob, generator(seed + 3),
+                returns=("inputs", "labels"))
+
+
+def masking_rates(raw, mask_prob: float = 0.15, seed: int = 33):
+    """Rates over the ~45,000 ordinary tokens, each within 4.5 standard deviations of BERT's:
+    mask_prob chosen, then 80% [MASK], 10% a random token (which can equal the original), 10% kept;
+    and tokens chosen independently: two neighbouring ordinary tokens are both chosen at rate
+    mask_prob ** 2 (a fixed pattern, such as every 7th token, is not BERT's masking)."""
+    ids, is_special = (t.numpy() for t in rates_inputs(seed))
+    inputs, labels = raw.get("inputs"), raw.get("labels")
+    ordinary = ~is_special
+    V, n = RATES_V, int(ordinary.sum())
+
+    def chosen():
+        if np.shape(labels) != ids.shape or np.shape(inputs) != ids.shape:
+            raise ValueError("inputs and labels must have the shape of ids")
+        return np.asarray(labels) != -100
+
+    def near(rate: float, expected: float, trials: float) -> bool:
+        return abs(rate - expected) < 4.5 * math.sqrt(expected * (1 - expected) / trials)
+
+    def share_near(of_chosen, expected: float) -> bool:
+        picked = chosen()
+        return near((picked & of_chosen).sum() / max(int(picked.sum()), 1), expected, mask_prob * n)
+
+    def neighbours_chosen() -> bool:
+        picked, pairs = chosen(), ordinary[:, 1:] & ordinary[:, :-1]
+        both = (picked[:, 1:] & picked[:, :-1])[pairs].mean()
+        return near(both, mask_prob**2, int(pairs.sum()))
+
+    return computable(
+        chosen_rate_ok=lambda: near(chosen()[ordinary].mean(), mask_prob, n),
+        mask_share_ok=lambda: share_near(inputs == RATES_MASK_ID, 0.8),
+        random_share_ok=lambda: share_near((inputs != ids) & (inputs != RATES_MASK_ID), 0.1 * (1 - 1 / V)),
+        unchanged_share_ok=lambda: share_near(inputs == ids, 0.1 + 0.1 / V),
+        chosen_independently_ok=neighbours_chosen,
+        specials_never_chosen=lambda: not chosen()[is_special].any() and same(inputs[is_special], ids[is_special]),
+        labels_are_originals=lambda: same(labels[chosen()], ids[chosen()]),
+        others_unchanged=lambda: same(inputs[~chosen()], ids[~chosen()]),
+        random_tokens_in_vocab=lambda: bool((((inputs >= 0) & (inputs < V)) | (inputs == RATES_MASK_ID))[chosen()]
+                                            .all()),
+    )
 
 
 # ---------------------------------------------------------------- masked_lm_loss
@@ -113,17 +248,29 @@ def masked_labels(B: int, T: int, V: int, keep: float, seed: int) -> torch.Tenso
 def probe_masked_lm_loss(ns, B: int = 3, T: int = 9, V: int = 13, keep: float = 0.3, seed: int = 41):
     logits = randn(B, T, V, seed=seed)
     labels = masked_labels(B, T, V, keep, seed + 1)
-    return {"loss": need(ns, "masked_lm_loss")(logits, labels)}
+    return call(ns, "masked_lm_loss", logits, labels, returns=("loss",))
 
 
 def probe_masked_lm_loss_ignores(ns, seed: int = 43):
-    """Changing the logits at unpredicted positions must not change the loss."""
-    loss = need(ns, "masked_lm_loss")
+    """The loss, and the loss with the logits at unpredicted positions changed (see loss_unchanged)."""
     logits = randn(2, 8, 6, seed=seed)
     labels = masked_labels(2, 8, 6, 0.25, seed + 1)
     moved = logits + 5.0 * randn(2, 8, 6, seed=seed + 2) * (labels == -100).unsqueeze(-1)
-    a, b = loss(logits, labels), loss(moved, labels)
-    return {"unchanged": bool(torch.allclose(torch.as_tensor(a), torch.as_tensor(b), atol=1e-12)), "loss": a}
+    return (call(ns, "masked_lm_loss", logits, labels, returns=("loss",))
+            | call(ns, "masked_lm_loss", moved, labels, returns=("loss_unpredicted_logits_changed",)))
+
+
+def loss_unchanged(raw, seed: int = 43):
+    """Changing the logits at unpredicted positions must not change the loss."""
+    return computable(unchanged=lambda: np.allclose(raw["loss"], raw["loss_unpredicted_logits_changed"],
+                                                    rtol=0.0, atol=1e-12))
+
+
+def probe_masked_lm_loss_stress(ns, B: int = 3, T: int = 8, V: int = 9, keep: float = 0.5, seed: int = 45):
+    """float32 logits of spread ~100 (see probe_causal_lm_loss_stress)."""
+    logits = 100 * randn(B, T, V, seed=seed, dtype=torch.float32)
+    labels = masked_labels(B, T, V, keep, seed + 1)
+    return call(ns, "masked_lm_loss", logits, labels, returns=("loss",))
 
 
 # ---------------------------------------------------------------- GPT and BERT
@@ -131,66 +278,151 @@ def probe_masked_lm_loss_ignores(ns, seed: int = 43):
 TINY = dict(vocab_size=11, block_size=8, n_layer=2, n_head=2, d_model=12)
 
 
-def probe_model_logits(ns, name: str = "GPT", seed: int = 51):
-    model = build(ns, name, seed=seed, **TINY)
+def probe_model_logits(ns, name: str = "GPT", seed: int = 51, dropout: float | None = None):
+    """Logits for T = 8 and T = 5. With `dropout`, the model is built with it and left in eval mode
+    (build's default): dropout must then change nothing."""
+    kwargs = {} if dropout is None else {"dropout": dropout}
+    model = build(ns, name, seed=seed, **TINY, **kwargs)
     full = randint(0, 11, (2, 8), seed=seed + 1)
     short = randint(0, 11, (3, 5), seed=seed + 2)
     with torch.no_grad():
-        return {"logits_full": model(full), "logits_short": model(short)}
+        return (call_module(model, name, full, returns=("logits_full",))
+                | call_module(model, name, short, returns=("logits_short",)))
+
+
+def probe_model_train_mode(ns, name: str = "GPT", seed: int = 59, dropout: float = 0.3):
+    """Logits in train mode with dropout, drawn from a seeded global RNG: dropout applied once to the
+    sum of the embeddings (self.drop), then inside the given blocks, as in the reference."""
+    model = build(ns, name, seed=seed, dropout=dropout, **TINY).train()
+    idx = randint(0, 11, (2, 8), seed=seed + 1)
+    torch.manual_seed(mixed(seed + 2))  # dropout draws from the global RNG
+    with torch.no_grad():
+        return call_module(model, name, idx, returns=("logits_train",))
+
+
+def probe_model_contract(ns, name: str = "GPT", seed: int = 58):
+    """Called directly: what came back and idx afterwards, raw (logits alone, not a tuple)."""
+    model = build(ns, name, seed=seed, **TINY)
+    idx = randint(0, 11, (2, 6), seed=seed + 1)
+    with torch.no_grad():
+        result = model(idx)
+    return returned(result, ("logits",)) | afterwards(idx=idx)
 
 
 def probe_model_dependence(ns, name: str = "GPT", seed: int = 53, position: int = 5):
-    """Change the token at `position`: how much do the logits before and from it move?"""
+    """Logits for 8 tokens, and with the token at `position` changed (see positions_moved)."""
     model = build(ns, name, seed=seed, **TINY)
     idx = randint(0, 11, (1, 8), seed=seed + 1)
     changed = idx.clone()
     changed[0, position] = (changed[0, position] + 1) % 11
     with torch.no_grad():
-        delta = (model(idx) - model(changed)).abs()
-    return {"earlier_positions_change": bool(delta[:, :position].max() > 1e-9),
-            "later_positions_change": bool(delta[:, position:].max() > 1e-9)}
+        return (call_module(model, name, idx, returns=("logits",))
+                | call_module(model, name, changed, returns=("logits_token_changed",)))
+
+
+def positions_moved(raw, name: str = "GPT", seed: int = 53, position: int = 5):
+    """Do the logits before `position`, and from it on, move when the token at `position` changes?"""
+    def change(part: slice) -> float:
+        a = np.asarray(raw["logits"], dtype=np.float64)[:, part]
+        b = np.asarray(raw["logits_token_changed"], dtype=np.float64)[:, part]
+        return float(np.abs(a - b).max(initial=0.0))
+
+    return computable(earlier_positions_change=lambda: change(slice(None, position)) > 1e-9,
+                      later_positions_change=lambda: change(slice(position, None)) > 1e-9)
 
 
 # ---------------------------------------------------------------- sample_next_token
 
+# Each row is a distribution over 6 tokens; the probes permute every row's tokens with a seeded
+# permutation (a top-p mask left in sorted order then hits the wrong tokens) and repeat the rows.
+ROWS = (
+    (0.40, 0.25, 0.15, 0.10, 0.06, 0.04),
+    (0.33, 0.22, 0.20, 0.12, 0.08, 0.05),
+    (0.55, 0.18, 0.12, 0.08, 0.04, 0.03),
+)
+# rows with exact ties: top-k 2 keeps 0.30 and all three 0.20s of the first, all three 0.25s of the second
+TIED_ROWS = (
+    (0.30, 0.20, 0.20, 0.20, 0.06, 0.04),
+    (0.25, 0.25, 0.25, 0.15, 0.05, 0.05),
+)
+DRAWS_PER_ROW = 12_000
 
-def probe_sample_values(ns, B: int = 64, V: int = 10, seed: int = 61):
-    sample = need(ns, "sample_next_token")
+
+def sampling_logits(rows, n: int, seed: int) -> torch.Tensor:
+    """(len(rows) * n, V) float64 log-probabilities: row i is rows[i % len(rows)], its tokens permuted."""
+    table = torch.tensor(rows, dtype=torch.float64).log()
+    V = table.shape[1]
+    table = torch.stack([r[torch.randperm(V, generator=generator(seed + 10 + i))] for i, r in enumerate(table)])
+    return table.repeat(n, 1)
+
+
+def probe_sample_distribution(ns, seed: int = 61, rows=ROWS, n: int = DRAWS_PER_ROW, **sampling):
+    """n draws per row under one setting of the sampling options (see sampled_frequencies)."""
+    logits = sampling_logits(rows, n, seed)
+    return call(ns, "sample_next_token", logits, generator=generator(seed + 1), **sampling, returns=("tokens",))
+
+
+def sampled_frequencies(raw, seed: int = 61, rows=ROWS, n: int = DRAWS_PER_ROW, **sampling):
+    """Per row: how often each token was drawn, which tokens were drawn at all, and how often a draw
+    repeats the row's previous one (about the sum of the squared probabilities when draws are
+    independent, not for sorted or cycled tokens); and whether any draw fell outside the vocabulary."""
+    R, V = len(rows), len(rows[0])
+
+    def draws() -> np.ndarray:
+        tokens = integers(raw["tokens"])
+        if tokens.shape != (R * n, 1):
+            raise ValueError(f"expected tokens of shape {(R * n, 1)}")
+        return tokens.reshape(n, R).T  # (R, n): row r's draws in order
+
+    def counts() -> np.ndarray:
+        tokens = draws()
+        return np.stack([(tokens == v).sum(axis=1) for v in range(V)], axis=1)  # (R, V)
+
+    return computable(
+        frequencies=lambda: counts() / n,
+        tokens_drawn=lambda: counts() > 0,
+        outside_vocabulary=lambda: counts().sum() != R * n,
+        repeat_rate=lambda: (draws()[:, 1:] == draws()[:, :-1]).mean(axis=1),
+    )
+
+
+def probe_sample_greedy(ns, B: int = 16, V: int = 10, seed: int = 67, **options):
+    """temperature 0: the argmax of every row, whatever else is set; nothing is drawn."""
     logits = 1.5 * randn(B, V, seed=seed)
-    torch.manual_seed(0)
-    return {
-        "plain": sample(logits.clone(), generator=generator(seed + 1)),
-        "temperature": sample(logits.clone(), temperature=0.6, generator=generator(seed + 2)),
-        "top_k": sample(logits.clone(), temperature=1.2, top_k=4, generator=generator(seed + 3)),
-        "top_p": sample(logits.clone(), temperature=0.8, top_p=0.9, generator=generator(seed + 4)),
-        "greedy": sample(logits.clone(), temperature=0.0),
-    }
+    return call(ns, "sample_next_token", logits, temperature=0.0, **options, returns=("tokens",))
 
 
-# probabilities 0.40 0.25 0.15 0.10 0.06 0.04: cumulative 0.40 0.65 0.80 0.90 0.96 1.00
-PROBS = torch.tensor([0.10, 0.40, 0.04, 0.25, 0.06, 0.15], dtype=torch.float64)
+def probe_sample_generator(ns, B: int = 64, V: int = 10, seed: int = 65):
+    """The same logits and equal generators twice, the global RNG moved in between (see same_draws)."""
+    logits = 1.5 * randn(B, V, seed=seed)
+    options = {"temperature": 0.9, "top_k": 7, "top_p": 0.95}
+    torch.manual_seed(1)
+    first = call(ns, "sample_next_token", logits, generator=generator(seed + 1), **options, returns=("first",))
+    torch.manual_seed(2)
+    return first | call(ns, "sample_next_token", logits, generator=generator(seed + 1), **options,
+                        returns=("second",))
 
 
-def probe_sample_distribution(ns, n: int = 20_000, seed: int = 63):
-    """Supports (sets of sampled tokens) and frequencies within ~4 standard deviations."""
-    sample = need(ns, "sample_next_token")
-    logits = PROBS.log().expand(n, -1).clone()
+def same_draws(raw, B: int = 64, V: int = 10, seed: int = 65):
+    """Equal generators must give equal tokens: the draw comes from `generator`, not the global RNG."""
+    return computable(same_generator_same_tokens=lambda: same(raw["first"], raw["second"]),
+                      tokens_shape=lambda: np.array(np.shape(raw["first"])),
+                      tokens_are_int64=lambda: np.asarray(raw["first"]).dtype == np.int64)
 
-    def draw(offset: int, **kwargs) -> torch.Tensor:
-        return sample(logits.clone(), generator=generator(seed + offset), **kwargs).flatten()
 
-    def freq_ok(tokens: torch.Tensor, target: torch.Tensor) -> bool:
-        return bool(((torch.bincount(tokens, minlength=6) / n - target).abs() < 0.015).all())
+def probe_sample_contract(ns, B: int = 8, V: int = 10, seed: int = 69):
+    """Called directly, arguments by position: what came back and the logits afterwards, raw."""
+    logits = 1.5 * randn(B, V, seed=seed)
+    result = need(ns, "sample_next_token")(logits, 0.7, None, None, generator(seed + 1))
+    return returned(result, ("tokens",)) | afterwards(logits=logits)
 
-    hot = F.softmax(logits[0] / 0.5, dim=-1)
-    top_p = torch.where(PROBS >= 0.15, PROBS, torch.zeros_like(PROBS))  # 0.40 + 0.25 + 0.15 crosses 0.7
-    return {
-        "frequencies_temperature_ok": freq_ok(draw(1, temperature=0.5), hot),
-        "support_top_k": torch.unique(draw(2, top_k=3)),
-        "support_top_p": torch.unique(draw(3, top_p=0.7)),
-        "frequencies_top_p_ok": freq_ok(draw(3, top_p=0.7), top_p / top_p.sum()),
-        "support_temperature_then_top_p": torch.unique(draw(4, temperature=3.0, top_p=0.5)),
-    }
+
+def sample_contract(raw, B: int = 8, V: int = 10, seed: int = 69):
+    """The draws themselves differ between correct samplers: their shape and dtype, and the logits
+    as the call left them (they must be unchanged), are compared."""
+    return computable(tokens_shape=lambda: np.array(np.shape(raw["tokens"])),
+                      tokens_are_int64=lambda: np.asarray(raw["tokens"]).dtype == np.int64,
+                      logits_after_call=lambda: np.asarray(raw["logits_after_call"]))
 
 
 # ---------------------------------------------------------------- generate
@@ -214,8 +446,8 @@ class ContextModel(torch.nn.Module):
 def probe_generate(ns, seed: int = 71, **sampling):
     idx = randint(0, 7, (3, 3), seed=seed)
     torch.manual_seed(0)
-    out = need(ns, "generate")(ContextModel(), idx.clone(), 9, generator=generator(seed + 1), **sampling)
-    return {"tokens": out}
+    return call(ns, "generate", ContextModel(), idx, 9, generator=generator(seed + 1), **sampling,
+                returns=("tokens",))
 
 
 # ---------------------------------------------------------------- cosine_lr
@@ -224,16 +456,17 @@ LR_STEPS = [0, 1, 4, 9, 10, 11, 30, 55, 99, 100, 101, 130]
 
 
 def probe_cosine_lr(ns, warmup: int = 10, max_steps: int = 100, max_lr: float = 3.0, min_lr: float = 0.3, steps=None):
-    lr = need(ns, "cosine_lr")
-    return {"lr": [float(lr(s, warmup, max_steps, max_lr, min_lr)) for s in (steps or LR_STEPS)]}
+    rates = [call(ns, "cosine_lr", s, warmup, max_steps, max_lr, min_lr, returns=("lr",))["lr"]
+             for s in (steps or LR_STEPS)]
+    return {"lr": [float(r) for r in rates]}
 
 
 # ---------------------------------------------------------------- train_step
 
 
-def toy_model(seed: int) -> torch.nn.Module:
+def toy_model(seed: int, dropout: float = 0.0) -> torch.nn.Module:
     torch.manual_seed(seed)
-    model = torch.nn.Sequential(torch.nn.Embedding(7, 6), torch.nn.Linear(6, 7))
+    model = torch.nn.Sequential(torch.nn.Embedding(7, 6), torch.nn.Dropout(dropout), torch.nn.Linear(6, 7))
     return seeded_weights(model, seed).train()
 
 
@@ -247,56 +480,149 @@ def toy_batches(seed: int, steps: int = 3):
     return batches
 
 
-def probe_train_step(ns, optimizer: str = "sgd", clip: float = 0.05, seed: int = 81):
-    train_step = need(ns, "train_step")
-    model = toy_model(seed)
+def make_optimizer(model: torch.nn.Module, optimizer: str) -> torch.optim.Optimizer:
     if optimizer == "sgd":
-        opt = torch.optim.SGD(model.parameters(), lr=0.5)
-    else:
-        opt = torch.optim.AdamW(model.parameters(), lr=0.05, weight_decay=0.1)
-    losses = [float(train_step(model, opt, batch, clip)) for batch in toy_batches(seed + 1)]
-    params = torch.cat([p.detach().flatten() for _, p in sorted(model.named_parameters())])
-    return {"losses": losses, "params": params}
+        return torch.optim.SGD(model.parameters(), lr=0.5)
+    return torch.optim.AdamW(model.parameters(), lr=0.05, weight_decay=0.1)
 
+
+def parameters(model: torch.nn.Module) -> torch.Tensor:
+    return torch.cat([p.detach().flatten() for _, p in sorted(model.named_parameters())])
+
+
+def probe_train_step(ns, optimizer: str = "sgd", clip: float = 0.05, seed: int = 81):
+    """The losses train_step returned and the weights after three steps."""
+    model = toy_model(seed)
+    opt = make_optimizer(model, optimizer)
+    losses = [call(ns, "train_step", model, opt, batch, clip, returns=("loss",))["loss"]
+              for batch in toy_batches(seed + 1)]
+    return {"losses": [float(loss) for loss in losses], "params": parameters(model)}
+
+
+def probe_train_step_mode(ns, dropout: float = 0.5, seed: int = 85):
+    """A model with dropout, left in eval mode by the caller (as after an evaluation): train_step must
+    switch it to train mode. Losses, weights after two steps (dropout drawn from a seeded global RNG),
+    and the mode the model is left in."""
+    model = toy_model(seed, dropout).eval()
+    opt = make_optimizer(model, "sgd")
+    torch.manual_seed(mixed(seed + 50))
+    losses = [call(ns, "train_step", model, opt, batch, 1.0, returns=("loss",))["loss"]
+              for batch in toy_batches(seed + 1, steps=2)]
+    return {"losses": [float(loss) for loss in losses], "params": parameters(model), "training_after": model.training}
+
+
+def probe_train_step_contract(ns, seed: int = 87):
+    """Called directly: whether it returned a Python float (loss.item(), not the loss tensor, which
+    keeps the whole graph alive in a list of losses) and the batch afterwards, raw."""
+    model = toy_model(seed)
+    opt = make_optimizer(model, "sgd")
+    inputs, targets = toy_batches(seed + 1, steps=1)[0]
+    result = need(ns, "train_step")(model, opt, (inputs, targets), 1.0)
+    return {"returned_python_float": isinstance(result, float)} | afterwards(inputs=inputs, targets=targets)
+
+
+# Probes are bound with partial, not looked up by name when they run; properties are derived in the
+# grader; raw outputs are compared too (values=True, the default) except where any order of random
+# draws is accepted (values=False).
+SAMPLING_TOLERANCE = dict(
+    values=False,  # any exact way of drawing is accepted: the frequencies are compared, not the draws
+    atol=0.03, rtol=0.0,  # 12,000 draws per row: the frequencies of two correct samplers differ by
+    # at most ~0.0065 in standard deviation (p = 0.5), so 0.03 is ~4.6 sd; booleans differ by 1
+)
 
 CHECKS = [
+    # ------------------------------------------------------------ get_batch
     Check("get_batch_values", "get_batch", probe_get_batch_values, points=2,
-          description="x, y from a 50-token sequence with a seeded generator (one torch.randint call)"),
-    Check("get_batch_properties", "get_batch", probe_get_batch_properties, points=2,
-          description="shapes; every window start 0..len-block_size-1 is drawn; y is x shifted by one; "
-                      "the generator alone decides the batch"),
+          exact_dtype=True,  # the docstring promises int64 ids, like data (embeddings reject int32 on some setups)
+          description="x, y from a 50-token sequence with a seeded generator (one torch.randint call), int64"),
+    Check("get_batch_properties", "get_batch", **paired(probe_get_batch_properties, batch_properties), points=2,
+          exact_dtype=True,
+          description="500 windows of a 20-token sequence, then 8 twice from equal generators: every window "
+                      "start 0..len-block_size-1 is drawn; y is x shifted by one; the generator alone decides"),
+    # ------------------------------------------------------------ causal_lm_loss
     Check("causal_lm_loss_values", "causal_lm_loss", probe_causal_lm_loss, points=2,
           description="loss of random float64 logits (3, 7, 11) against random ids"),
     Check("causal_lm_loss_perfect", "causal_lm_loss", probe_causal_lm_loss_perfect, points=1,
-          description="logits at t that are certain of ids[:, t+1] give a loss of ~0"),
+          description="logits at t that strongly favour ids[:, t+1] give a small loss"),
+    Check("causal_lm_loss_float32_large_logits", "causal_lm_loss", probe_causal_lm_loss_stress, points=1,
+          atol=1e-4, rtol=1e-5,  # float32 losses of ~100: correct formulas differ by float32 rounding (~1e-7
+          # relative); log(softmax) gives inf
+          description="float32 logits spread over +-300: the loss must stay finite (use log_softmax)"),
+    # ------------------------------------------------------------ mask_tokens
     Check("mask_tokens_values", "mask_tokens", probe_mask_tokens_values, points=2,
           description="inputs and labels for 4x25 ids with [CLS]/[SEP], mask_prob 0.3, seeded generator"),
-    Check("mask_tokens_rates", "mask_tokens", probe_mask_tokens_rates, points=3,
-          description="over 100,000 tokens: 15% chosen, 80/10/10 split, specials never chosen, labels -100 elsewhere"),
+    Check("mask_tokens_rates", "mask_tokens", **paired(probe_mask_tokens_rates, masking_rates), points=3,
+          values=False,  # any order of draws is accepted here: only the rates below are compared
+          description="over 50,000 tokens: 15% chosen, 80/10/10 split, specials never chosen, labels -100 elsewhere"),
+    Check("mask_tokens_contract", "mask_tokens", probe_mask_tokens_contract, points=1,
+          description="returns a tuple (inputs, labels) and leaves ids unchanged"),
+    # ------------------------------------------------------------ masked_lm_loss
     Check("masked_lm_loss_values", "masked_lm_loss", probe_masked_lm_loss, points=2,
           description="loss of random float64 logits against labels with ~70% -100"),
-    Check("masked_lm_loss_ignores", "masked_lm_loss", probe_masked_lm_loss_ignores, points=1,
-          description="logits at positions labelled -100 do not change the loss"),
+    Check("masked_lm_loss_ignores", "masked_lm_loss", **paired(probe_masked_lm_loss_ignores, loss_unchanged),
+          points=1, description="the loss, and with the logits at positions labelled -100 changed: both equal"),
+    Check("masked_lm_loss_float32_large_logits", "masked_lm_loss", probe_masked_lm_loss_stress, points=1,
+          atol=1e-4, rtol=1e-5,  # as causal_lm_loss_float32_large_logits
+          description="float32 logits spread over +-300: the loss must stay finite (use log_softmax)"),
+    # ------------------------------------------------------------ GPT
     Check("gpt_logits", "GPT", probe_model_logits, points=3,
           description="logits of a tiny GPT (2 layers, d_model 12) with seeded float64 weights, T=8 and T=5"),
-    Check("gpt_is_causal", "GPT", probe_model_dependence, points=2,
-          description="changing token 5 changes the logits at positions >= 5 only"),
-    Check("bert_logits", "BERT", lambda ns: probe_model_logits(ns, "BERT", seed=55), points=3,
+    Check("gpt_is_causal", "GPT", **paired(probe_model_dependence, positions_moved, name="GPT", seed=53, position=5),
+          points=2, description="logits of a tiny GPT, and with token 5 changed: only positions >= 5 move"),
+    Check("gpt_eval_mode_dropout", "GPT", partial(probe_model_logits, name="GPT", seed=54, dropout=0.3), points=1,
+          description="a tiny GPT built with dropout 0.3, in eval mode: the same logits as without dropout"),
+    Check("gpt_train_mode_dropout", "GPT", partial(probe_model_train_mode, name="GPT", seed=59), points=1,
+          description="a tiny GPT with dropout 0.3 in train mode, dropout drawn from a seeded RNG: self.drop on the "
+                      "embeddings, then the blocks"),
+    Check("gpt_contract", "GPT", partial(probe_model_contract, name="GPT", seed=58), points=1,
+          description="forward returns the logits alone (not a tuple) and leaves idx unchanged"),
+    # ------------------------------------------------------------ BERT
+    Check("bert_logits", "BERT", partial(probe_model_logits, name="BERT", seed=55), points=3,
           description="logits of a tiny BERT (2 layers, d_model 12) with seeded float64 weights, T=8 and T=5"),
-    Check("bert_is_bidirectional", "BERT", lambda ns: probe_model_dependence(ns, "BERT", seed=57), points=2,
-          description="changing token 5 changes the logits at every position"),
-    Check("sample_next_token_values", "sample_next_token", probe_sample_values, points=3,
-          description="draws for 64 rows of logits: plain, temperature 0.6, top-k 4, top-p 0.9, greedy"),
-    Check("sample_next_token_distribution", "sample_next_token", probe_sample_distribution, points=3,
-          description="20,000 draws: frequencies at temperature 0.5, the tokens top-k 3 and top-p 0.7 keep"),
-    Check("generate_values", "generate", lambda ns: probe_generate(ns, temperature=0.9, top_k=5), points=2,
+    Check("bert_is_bidirectional", "BERT",
+          **paired(probe_model_dependence, positions_moved, name="BERT", seed=57, position=5), points=2,
+          description="logits of a tiny BERT, and with token 5 changed: every position moves"),
+    Check("bert_eval_mode_dropout", "BERT", partial(probe_model_logits, name="BERT", seed=56, dropout=0.3), points=1,
+          description="a tiny BERT built with dropout 0.3, in eval mode: the same logits as without dropout"),
+    # ------------------------------------------------------------ sample_next_token
+    Check("sample_greedy", "sample_next_token", probe_sample_greedy, points=1,
+          exact_dtype=True,  # the docstring promises (B, 1) long
+          description="temperature 0 on 16 rows: the argmax of each row, shape (16, 1), int64"),
+    Check("sample_temperature", "sample_next_token",
+          **paired(probe_sample_distribution, sampled_frequencies, seed=61, temperature=0.5), points=1,
+          **SAMPLING_TOLERANCE,
+          description="12,000 draws from each of 3 distributions at temperature 0.5: frequencies and the tokens drawn"),
+    Check("sample_top_k", "sample_next_token",
+          **paired(probe_sample_distribution, sampled_frequencies, seed=71, top_k=3), points=1,
+          **SAMPLING_TOLERANCE, description="the same with top-k 3 (temperature 1)"),
+    Check("sample_top_p", "sample_next_token",
+          **paired(probe_sample_distribution, sampled_frequencies, seed=81, top_p=0.7), points=1,
+          **SAMPLING_TOLERANCE, description="the same with top-p 0.7 (temperature 1)"),
+    Check("sample_top_k_and_top_p", "sample_next_token",
+          **paired(probe_sample_distribution, sampled_frequencies, seed=91, top_k=4, top_p=0.6), points=1,
+          **SAMPLING_TOLERANCE, description="the same with top-k 4 and top-p 0.6 together: top-p renormalises what "
+                                            "top-k kept"),
+    Check("sample_uses_generator", "sample_next_token", **paired(probe_sample_generator, same_draws), points=1,
+          values=False,  # the draws differ between correct samplers; whether they repeat does not
+          description="equal generators give equal tokens, whatever the global RNG did in between"),
+    Check("sample_contract", "sample_next_token", **paired(probe_sample_contract, sample_contract), points=1,
+          values=False,  # the draws differ between correct samplers; their shape and dtype do not
+          description="returns one (B, 1) int64 tensor and leaves the logits unchanged"),
+    # ------------------------------------------------------------ generate
+    Check("generate_values", "generate", partial(probe_generate, temperature=0.9, top_k=5), points=2,
           description="9 new tokens from a context-dependent toy model (block_size 5), temperature 0.9, top-k 5"),
-    Check("generate_top_p", "generate", lambda ns: probe_generate(ns, seed=73, temperature=1.3, top_p=0.6), points=1,
+    Check("generate_top_p", "generate", partial(probe_generate, seed=73, temperature=1.3, top_p=0.6), points=1,
           description="the same with temperature 1.3 and top-p 0.6"),
+    # ------------------------------------------------------------ cosine_lr
     Check("cosine_lr_values", "cosine_lr", probe_cosine_lr, points=2,
           description="warmup 10, max_steps 100, max_lr 3.0, min_lr 0.3, at steps 0..130"),
+    # ------------------------------------------------------------ train_step
     Check("train_step_sgd_clipped", "train_step", probe_train_step, points=2,
           description="three SGD steps on a toy model with clip 0.05 (clipping binds): losses and weights"),
-    Check("train_step_sgd_unclipped", "train_step", lambda ns: probe_train_step(ns, clip=1e6, seed=83), points=1,
+    Check("train_step_sgd_unclipped", "train_step", partial(probe_train_step, clip=1e6, seed=83), points=1,
           description="three SGD steps with clipping that never binds: losses and weights"),
+    Check("train_step_sets_train_mode", "train_step", probe_train_step_mode, points=1,
+          description="a model with dropout left in eval mode: train_step switches it to train mode (dropout on)"),
+    Check("train_step_contract", "train_step", probe_train_step_contract, points=1,
+          description="returns the loss as a Python float (loss.item()) and leaves the batch unchanged"),
 ]

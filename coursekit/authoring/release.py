@@ -17,14 +17,24 @@ from coursekit.checks import Check, load_checks
 from coursekit.compare import matches
 from coursekit.config import Course, Week, WeekPaths
 from coursekit.errors import CheckDefinitionError, NotebookError
+from coursekit.grading.static import parse, signatures
 from coursekit.reference import Reference, load_reference
 
 STUB = "raise NotImplementedError"
+# What JupyterLab writes for ipykernel's python3 kernel: a notebook that already says so is not marked
+# modified on opening. JupyterLab compares language_info whole, so `version` is the course's Python
+# (README: 3.11; this patch level is the kit's image and CI); another patch level only changes that field.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py", "mimetype": "text/x-python",
+    "name": "python", "nbconvert_exporter": "python", "pygments_lexer": "ipython3", "version": "3.11.7",
+}
 MENTEE_README = """# {title}
 
 Due {due}. Open `{notebook}` in Jupyter and replace every `raise NotImplementedError`.
 
-- Set up once: `pip install torch==2.13.0` (the CPU build), then install `coursekit` as your mentor says.
+- Set up once, from the kit's folder (its README, "A mentee's workflow"): `pip install torch==2.13.0`,
+  then `pip install ".[student]"` (coursekit with JupyterLab).
 - After each function, run the `check("<name>")` cell below it: it runs the public checks offline
   and names common mistakes it recognises.
 - Before submitting: `coursekit check {notebook}` runs the saved notebook top to bottom (cells
@@ -44,7 +54,7 @@ def student_notebook(source: NotebookNode, path: Path) -> NotebookNode:
     nb.cells = [c for c in nb.cells if notebook.SOLUTION_ONLY not in notebook.tags(c)]
     clear = ClearSolutions(code_stub={"python": STUB}, enforce_metadata=False)
     nb, _ = clear.preprocess(nb, {})
-    return notebook.clear_outputs(nb)
+    return standard_metadata(notebook.clear_outputs(nb))
 
 
 def answer_key(source: NotebookNode) -> NotebookNode:
@@ -53,7 +63,24 @@ def answer_key(source: NotebookNode) -> NotebookNode:
     for cell in nb.cells:
         lines = cell.source.split("\n")
         cell.source = "\n".join(line for line in lines if notebook.BEGIN not in line and notebook.END not in line)
+    return standard_metadata(nb)
+
+
+def standard_metadata(nb: NotebookNode) -> NotebookNode:
+    """The python3 kernelspec and language_info JupyterLab would write, so opening the notebook changes nothing."""
+    nb.metadata["kernelspec"] = copy.deepcopy(KERNELSPEC)
+    nb.metadata["language_info"] = copy.deepcopy(LANGUAGE_INFO)
     return nb
+
+
+def stub_signatures(student: NotebookNode, graded: set[str]) -> dict[str, list[str]]:
+    """Parameter names of each graded function (a class: its __init__) as the student notebook gives them."""
+    found = {}
+    for cell in student.cells:
+        tree = parse(cell.source) if cell.cell_type == "code" else None
+        if tree is not None:
+            found |= {name: params for name, (_, params) in signatures(tree).items() if name in graded}
+    return found
 
 
 def _public_arrays(ref: Reference, public: list[Check]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -104,6 +131,8 @@ def release_week(course: Course, week: Week) -> WeekPaths:
         "week": week.slug,
         "title": week.title,
         "check_timeout_s": course.limits.check_timeout_s,
+        "selfcheck_timeout_s": course.limits.selfcheck_timeout_s,
+        "signatures": stub_signatures(built.student, {c.function for c in checks.public}),
         "checks": [{"name": c.name, "function": c.function, "points": c.points} for c in checks.public],
         "mistakes": {m.name: m.hint for m in checks.mistakes},
     }

@@ -11,7 +11,6 @@ cells were filled in, so the cell layout is the one a mentee would hand in.
 from __future__ import annotations
 
 import argparse
-import ast
 import copy
 import json
 import random
@@ -67,16 +66,6 @@ class Parts:
     functions: dict[int, list[str]]  # release cell index -> graded names it defines
 
 
-def defined_names(source: str) -> list[str]:
-    """Top-level functions and classes a cell defines ([] if it does not parse)."""
-    try:
-        tree = ast.parse(notebook.python_source(source))
-    except SyntaxError:
-        return []
-    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-    return [node.name for node in tree.body if isinstance(node, kinds)]
-
-
 def parts(paths: WeekPaths) -> Parts:
     """The release notebook and, for each stubbed cell, the answer key's source."""
     built = build_notebooks(paths)
@@ -87,7 +76,7 @@ def parts(paths: WeekPaths) -> Parts:
     for index, (stub, key) in enumerate(zip(built.student.cells, key_cells, strict=True)):
         if stub.cell_type == "code" and stub.source != key.source:
             answers[index] = key.source
-            functions[index] = defined_names(key.source)
+            functions[index] = notebook.defined_names(key.source)
     return Parts(built.student, answers, functions)
 
 

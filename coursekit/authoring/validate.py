@@ -23,7 +23,8 @@ from coursekit.config import Course, Week, WeekPaths
 from coursekit.engine.execute import Execution, execute
 from coursekit.engine.runner import SUBMISSION, Job
 from coursekit.errors import CheckDefinitionError, NotebookError
-from coursekit.reference import Reference, load_reference
+from coursekit.probing import drawing_from
+from coursekit.reference import Reference, grading_seed, load_reference
 from coursekit.scoring import score
 
 TEXT_SUFFIXES = {".ipynb", ".py", ".json", ".md", ".txt", ".tsv", ".csv", ".html", ".yaml", ".yml"}
@@ -122,15 +123,24 @@ def run_notebook(course: Course, paths: WeekPaths, path: Path) -> Execution:
     return execute(job, deadline_s=limits.notebook_timeout_s, workdir=path.parent)
 
 
-def _variants(checks: WeekChecks, ref: Reference, report: Validation) -> None:
-    """Every accepted variant must pass every check: a correct answer in another style loses nothing."""
-    for variant in checks.variants:
-        failed = []
+def _variant_failures(checks: WeekChecks, ref: Reference, variant: str, input_seed: int) -> list[str]:
+    """The checks a variant fails against `ref` (computed on inputs drawn from `input_seed`)."""
+    failed = []
+    with drawing_from(input_seed):
         for check in checks.checks:
-            outputs = ref.variants.get(variant.name, {}).get(check.name)
-            error = ref.errors.get(f"{variant.name}/{check.name}")
+            outputs = ref.variants.get(variant, {}).get(check.name)
+            error = ref.errors.get(f"{variant}/{check.name}")
             if not compare(check, ref.outputs.get(check.name, {}), outputs, error).passed:
                 failed.append(check.name)
+    return failed
+
+
+def _variants(checks: WeekChecks, ref: Reference, fresh: Reference, seed: int, report: Validation) -> None:
+    """Every accepted variant must pass every check, on the public inputs and on the grading ones:
+    a correct answer in another style loses nothing."""
+    for variant in checks.variants:
+        failed = _variant_failures(checks, ref, variant.name, 0)
+        failed += [f"{c} (grading inputs)" for c in _variant_failures(checks, fresh, variant.name, seed)]
         report.variants.append({"name": variant.name, "function": variant.function, "failed_checks": failed})
         report.variants_full_marks += not failed
     report.variants_total = len(checks.variants)
@@ -202,8 +212,10 @@ def validate_week(course: Course, week: Week) -> Validation:
     if not (paths.release_checks / "manifest.json").is_file():
         report.problems.append(f"{paths.release_checks} is missing; run `coursekit release {week.slug}`")
 
-    with ThreadPoolExecutor(max_workers=3) as pool:  # three independent child processes
+    seed = grading_seed(paths, course)
+    with ThreadPoolExecutor(max_workers=4) as pool:  # four independent child processes
         ref_job = pool.submit(load_reference, course, paths)
+        fresh_job = pool.submit(load_reference, course, paths, input_seed=seed)  # also warms grading's cache
         key_job = pool.submit(run_notebook, course, paths, paths.solution)
         stub_job = pool.submit(run_notebook, course, paths, paths.release)
         ref = ref_job.result()
@@ -218,6 +230,6 @@ def validate_week(course: Course, week: Week) -> Validation:
     report.reference_points = sum(r.score for r in key)
     report.stub_points = sum(r.score for r in stub)
     _mistakes(checks, ref, report)
-    _variants(checks, ref, report)
+    _variants(checks, ref, fresh_job.result(), seed, report)
     report.leaks = leaks(paths, checks, built)
     return report

@@ -9,15 +9,14 @@ crashing cell is skipped in a rerun, so one bad cell costs only what depends on 
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,6 +28,14 @@ from coursekit.engine.runner import PUBLIC_DONE, SUBMISSION, Job
 
 MAX_ATTEMPTS = 4  # a run plus retries that skip the cell (or check) that killed the process
 MAX_OUTPUT_BYTES = 1 << 30  # trusted runs only: a reference's outputs are bounded by its author
+MAX_RECORD_BYTES = 1 << 20  # cells.json, progress.json or a probe's .json: the runner writes a few kilobytes
+MAX_JSON_DEPTH = 64  # the runner's records nest 2 levels, notebooks about 10
+MAX_PROBE_ARRAYS = 1000  # outputs of one probe
+MAX_ERROR_CHARS = 500
+CELL_STATUSES = ("ok", "error", "timeout", "skipped")  # what the runner writes in cells.json
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)  # a JSON string, escapes included
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_OPENING = np.frombuffer(b"[{", dtype=np.uint8)
 
 
 @dataclass
@@ -58,8 +65,10 @@ class Execution:
 
 
 def _read_json(path: Path) -> object:
+    """A small JSON file a run wrote, or None when it is missing, too large or not JSON."""
     try:
-        return json.loads(path.read_text()[:1_000_000])
+        with open(path, "rb") as handle:
+            return parse_json(handle.read(MAX_RECORD_BYTES + 1))
     except (OSError, ValueError):
         return None
 
@@ -68,7 +77,8 @@ def _collect(out: Path, execution: Execution, max_bytes: int) -> None:
     """Take what a run left in `out`: regular files only, never through links the sandbox made."""
     files = {}
     for path in [out / "cells.json", *(out / "outputs").glob("*/*")]:
-        if not any(p.is_symlink() for p in (path, path.parent, path.parent.parent)) and path.is_file():
+        if (not any(p.is_symlink() for p in (path, path.parent, path.parent.parent)) and path.is_file()
+                and path.stat().st_size <= max_bytes):
             files[str(path.relative_to(out))] = path.read_bytes()
     take_outputs(files, execution, max_bytes)
 
@@ -76,37 +86,85 @@ def _collect(out: Path, execution: Execution, max_bytes: int) -> None:
 def take_outputs(files: Mapping[str, bytes], execution: Execution, max_bytes: int) -> None:
     """Add a run's files (cells.json, outputs/<variant>/<check>.npz or .json) to `execution`.
 
-    Records already there win: a rerun only fills in what earlier attempts did not produce.
+    Never raises: the files come from learner code, so each is checked, and one that cannot be
+    read is dropped (cell records) or becomes its probe's error. Records already there win: a
+    rerun only fills in what earlier attempts did not produce.
     """
-    cells = _json(files.get("cells.json", b""))
-    if isinstance(cells, list):
-        known = {c["index"] for c in execution.cells}
-        execution.cells += [c for c in cells if isinstance(c, dict) and c.get("index") not in known]
+    known = {c["index"] for c in execution.cells}
+    for cell in _cell_records(files.get("cells.json")):
+        if cell["index"] not in known:
+            known.add(cell["index"])
+            execution.cells.append(cell)
     for path in sorted(files):
         parts = path.split("/")
         if len(parts) != 3 or parts[0] != "outputs":
             continue
         records = execution.variants.setdefault(parts[1], {})
         name, _, suffix = parts[2].rpartition(".")
-        if name in records:
-            continue
-        if suffix == "npz":
-            try:
-                records[name] = ProbeRecord("ok", outputs=load_npz(io.BytesIO(files[path]), max_bytes))
-            except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-                records[name] = ProbeRecord("error", error=f"its outputs could not be read ({exc})")
-        elif suffix == "json":
-            data = _json(files[path])
-            if isinstance(data, dict):
-                status = data.get("status") if data.get("status") in ("error", "timeout") else "error"
-                records[name] = ProbeRecord(status, error=str(data.get("error", ""))[:500])
+        if name not in records and suffix in ("npz", "json"):
+            records[name] = _probe_record(files[path], suffix, max_bytes)
 
 
-def _json(data: bytes) -> object:
+def _cell_records(data: bytes | None) -> list[dict]:
+    """The well-formed records of a cells.json: {"index": int >= 0, "status": known, "error": one line}."""
     try:
-        return json.loads(data[:1_000_000])
+        cells = parse_json(data or b"")
     except ValueError:
-        return None
+        return []
+    if not isinstance(cells, list):
+        return []
+    records = []
+    for cell in cells:
+        index = cell.get("index") if isinstance(cell, dict) else None
+        if type(index) is int and index >= 0 and cell.get("status") in CELL_STATUSES:  # bool is not an index
+            error = {"error": plain_text(cell["error"])} if "error" in cell else {}
+            records.append({"index": index, "status": cell["status"]} | error)
+    return records
+
+
+def _probe_record(data: bytes, suffix: str, max_bytes: int) -> ProbeRecord:
+    """A probe's outputs (.npz) or why it has none (.json), read without trusting either."""
+    if suffix == "npz":
+        try:
+            return ProbeRecord("ok", outputs=load_npz(data, max_bytes, MAX_PROBE_ARRAYS))
+        except Exception as exc:  # noqa: BLE001 - untrusted bytes: any failure of the zip or .npy parsers is this probe's
+            return ProbeRecord("error", error=f"its outputs could not be read ({plain_text(str(exc), 200)})")
+    try:
+        record = parse_json(data)
+    except ValueError:
+        record = None
+    if not isinstance(record, dict) or not isinstance(record.get("error"), str):
+        return ProbeRecord("error", error="its error record could not be read")
+    status = record["status"] if record.get("status") in ("error", "timeout") else "error"
+    return ProbeRecord(status, error=plain_text(record["error"]))
+
+
+def parse_json(data: bytes, max_bytes: int = MAX_RECORD_BYTES) -> object:
+    """Untrusted JSON as Python data, if within `max_bytes` and MAX_JSON_DEPTH; ValueError says why not."""
+    if len(data) > max_bytes:
+        raise ValueError(f"it is over {max_bytes} bytes")
+    if _json_depth(data) > MAX_JSON_DEPTH:  # checked first: json's recursion ends in RecursionError
+        raise ValueError(f"it is nested more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        return json.loads(data)
+    except RecursionError as exc:
+        raise ValueError("it is nested too deeply") from exc
+    except MemoryError as exc:
+        raise ValueError("it needs too much memory to parse") from exc
+
+
+def _json_depth(data: bytes) -> int:
+    """How deeply the arrays and objects of `data` nest, counted without parsing it (strings skipped)."""
+    brackets = np.frombuffer(_JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKETS), dtype=np.uint8)
+    steps = np.isin(brackets, _OPENING).view(np.int8) * np.int8(2) - np.int8(1)  # +1 opens, -1 closes
+    return int(np.cumsum(steps, dtype=np.int32).max(initial=0))
+
+
+def plain_text(value: object, limit: int = MAX_ERROR_CHARS) -> str:
+    """Untrusted text as one line of at most `limit` characters that UTF-8 can encode ("" for a non-string)."""
+    if not isinstance(value, str):
+        return ""
+    return " ".join(value[:limit].split()).encode("utf-8", "replace").decode()
 
 
 @dataclass
@@ -207,12 +265,14 @@ def record_failure(execution: Execution, progress: object, reason: str, timed_ou
 
 
 def exit_reason(code: int | None) -> str:
-    if code is None:
-        return "did not finish"
-    if code < 0:
-        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
-        detail = " (out of memory or CPU time?)" if name in ("SIGKILL", "SIGXCPU", "SIGSEGV") else ""
-        return f"was killed by {name}{detail}"
+    """Why a process ended early, as a category: feedback never shows a number learner code chose
+    (an exit code, a signal it sent itself), which could carry out what it learnt, such as hidden inputs."""
     if code == 0:
         return "exited early with code 0 (sys.exit or os._exit in the notebook?)"
-    return f"exited with code {code}"
+    if code is not None and code > 0:
+        return "exited early with an error code"
+    if code == -signal.SIGXCPU:
+        return "ran out of CPU time"
+    if code == -signal.SIGKILL:
+        return "was killed (out of memory or CPU time?)"
+    return "crashed"

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from coursekit.checks import WeekChecks
 from coursekit.config import Course, WeekPaths
 from coursekit.engine.execute import Execution, Outcome, exit_reason, run_attempts, take_outputs
 from coursekit.engine.runner import PUBLIC_DONE, SUBMISSION, Job
-from coursekit.engine.sandbox import Bubblewrap, Sandbox, choose
+from coursekit.engine.sandbox import MB, SANDBOX_PROCESSES, Cgroup, Sandbox, choose, limits_table
 from coursekit.engine.zygote import Config, Protocol
 
 START_TIMEOUT_S = 180  # importing torch on a loaded machine
@@ -39,23 +40,33 @@ KILL_GRACE_S = 5  # from asking the zygote to kill a submission to giving up on 
 POLL_S = 0.5  # how often a quiet sandbox is checked for a stopped zygote
 ALARM_GRACE_S = 2  # past a cell's or check's limit, before this side ends it (the runner's alarm comes first)
 NOTEBOOK = "submission.ipynb"
+START_MEMORY_MB = 2048  # the sandbox's memory cgroup while the zygote imports, over the course's memory_mb
+MEMORY_SLACK_MB = 256  # over what the warm zygote uses, one submission's memory_mb and its tmpfs folders
+OUT_OF_MEMORY = "ran out of memory"
 
 
 class SandboxDied(Exception):
     """The zygote ended, stopped, or broke the protocol; the message is what the submission did."""
 
 
+class SandboxTainted(Exception):
+    """The zygote found itself changed before forking: a fresh sandbox runs the submission, uncharged."""
+
+
 class ForkServer:
     """A sandboxed zygote for one week, forking one child per submission."""
 
     def __init__(self, course: Course, paths: WeekPaths, checks: WeekChecks, *, worker: int = 0,
-                 preload: tuple[str, ...] = (), sandbox: Sandbox | None = None):
+                 preload: tuple[str, ...] = (), sandbox: Sandbox | None = None, input_seed: int = 0):
         self.course, self.paths, self.checks = course, paths, checks
+        self.input_seed = input_seed  # the probes' inputs: drawn fresh for grading (coursekit.probing)
         self.public = {c.name for c in checks.checks if c.visibility == "public"}
         self.hidden = {c.name for c in checks.checks if c.visibility == "hidden"}
         hidden_file = paths.autograder / "hidden.py"
         self.hidden_source = hidden_file.read_text() if self.hidden and hidden_file.is_file() else None
-        self.sandbox = sandbox or choose(course.limits, worker=worker)
+        self.sandbox = sandbox  # chosen at the first start: choose() may refuse, which start() reports
+        self.worker = worker
+        self.cgroup: Cgroup | None = None  # made at the first start, where cgroups can be used
         self.preload = preload
         self.process: subprocess.Popen | None = None
         self.protocol: Protocol | None = None
@@ -77,7 +88,7 @@ class ForkServer:
         bundle.mkdir(exist_ok=True)
         shutil.copyfile(self.paths.autograder / "public.py", bundle / "public.py")
         data = {f"data/{name}": self.course.root / "data" / name for name in self.paths.week.data}
-        bubblewrap = isinstance(self.sandbox, Bubblewrap)
+        bubblewrap = self.sandbox.isolates
         if bubblewrap:
             root = Path("/")
             wipe = ["/job", "/tmp", "/dev/shm", "/dev/mqueue"]
@@ -88,10 +99,14 @@ class ForkServer:
                 if not (root / inside).exists():
                     (root / inside).symlink_to(host.resolve())
             (root / "job").mkdir(exist_ok=True)
+            if self.sandbox.uid is not None:  # learner code runs as that uid: the job folder is its, the rest read-only
+                self.home.chmod(0o755)
+                os.chown(root / "job", self.sandbox.uid, self.sandbox.uid)
             wipe = [str(root / "job")]
         config = Config(
             checks=str(root / "checks"), job_dir=str(root / "job"), wipe=wipe, pid_namespace=bubblewrap,
             cpu_s=limits.notebook_timeout_s, max_output_bytes=limits.max_output_mb << 20, preload=self.preload,
+            rlimits={name: list(value) for name, value in limits_table(limits, None).items()},
         )
         argv = [sys.executable, "-P", "-m", "coursekit.engine.zygote", json.dumps(asdict(config))]
         if bubblewrap:
@@ -102,13 +117,17 @@ class ForkServer:
         return config, argv
 
     def start(self) -> None:
-        """Start (or restart) the zygote and wait until it has imported everything."""
+        """Start (or restart) the zygote and wait until it has imported everything.
+
+        RuntimeError if it cannot start, or if no sandbox may run learner code here (`choose`).
+        """
         self.stop()
+        self.sandbox = self.sandbox or choose(self.course.limits, worker=self.worker)
         self.config, argv = self._layout()
         log = open(self.log_path, "wb")  # noqa: SIM115 - the child keeps it open
         self.process = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, start_new_session=True,
-            preexec_fn=self.sandbox.preexec(), cwd=self.home,
+            preexec_fn=self._preexec(), cwd=self.home,
         )
         log.close()
         self.protocol = Protocol(self.process.stdout.fileno(), self.process.stdin.fileno())
@@ -121,11 +140,32 @@ class ForkServer:
             self.stop()
             raise RuntimeError(f"the grading sandbox did not start ({self.sandbox.name}): {tail}")
         self.zygote_pid = self._find_zygote()
+        if self.cgroup is not None:  # warm now: what the zygote holds, plus one submission
+            limits = self.course.limits
+            tmpfs = 3 * 4 * limits.max_file_mb  # /tmp, /dev/shm and /job, as Bubblewrap sizes them
+            self.cgroup.limit(limits.max_processes + SANDBOX_PROCESSES, self.cgroup.memory_used()
+                              + (limits.memory_mb + tmpfs + MEMORY_SLACK_MB) * MB)
+
+    def _preexec(self) -> Callable[[], None]:
+        """Before the sandbox's first process runs: into this worker's cgroup (while root), then the sandbox's own."""
+        confine = self.sandbox.preexec()
+        if self.cgroup is None:
+            self.cgroup = Cgroup.make()
+        if self.cgroup is None:
+            return confine
+        limits, cgroup = self.course.limits, self.cgroup
+        cgroup.limit(limits.max_processes + SANDBOX_PROCESSES, (limits.memory_mb + START_MEMORY_MB) * MB)
+
+        def join_then_confine() -> None:
+            cgroup.join()
+            confine()
+        return join_then_confine
 
     def _find_zygote(self) -> int | None:
-        """The zygote's pid as seen from here: a descendant of the process we started."""
-        frontier, seen = [self.process.pid], set()
-        for _ in range(4):
+        """The zygote's pid as seen from here: the deepest zygote process below the one we started
+        (in bubblewrap, a first one makes the namespaces the working one runs in)."""
+        frontier, seen, found = [self.process.pid], set(), None
+        for _ in range(5):
             if not frontier:
                 break
             nxt = []
@@ -135,7 +175,7 @@ class ForkServer:
                 except OSError:
                     continue
                 if b"coursekit.engine.zygote" in cmdline and b"bwrap" not in cmdline.split(b"\0")[0]:
-                    return pid
+                    found = pid
                 try:
                     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
                 except OSError:
@@ -143,7 +183,7 @@ class ForkServer:
                 nxt += [int(c) for c in children if int(c) not in seen]
                 seen.update(nxt)
             frontier = nxt
-        return None
+        return found
 
     def _stopped(self) -> bool:
         if self.zygote_pid is None:
@@ -164,10 +204,14 @@ class ForkServer:
             with contextlib.suppress(OSError):
                 stream.close()
         self.process.wait()
+        if self.cgroup is not None:  # whatever escaped the process group (a daemon) is still in the cgroup
+            self.cgroup.empty()
         self.process = self.protocol = self.zygote_pid = None
 
     def close(self) -> None:
         self.stop()
+        if self.cgroup is not None:
+            self.cgroup.remove()
         shutil.rmtree(self.home, ignore_errors=True)
 
     def __enter__(self) -> ForkServer:
@@ -235,11 +279,11 @@ class ForkServer:
         """A progress record the sandbox sent, if it names a real cell or check."""
         if not isinstance(record, dict):
             return None
-        phase = record.get("phase")
-        if phase == "cell" and isinstance(record.get("cell"), int) and 0 <= record["cell"] < cells:
-            return {"phase": "cell", "cell": record["cell"]}
-        if phase == "check" and record.get("check") in self.public | self.hidden:
-            return {"phase": "check", "variant": SUBMISSION, "check": record["check"]}
+        phase, cell, check = record.get("phase"), record.get("cell"), record.get("check")
+        if phase == "cell" and type(cell) is int and 0 <= cell < cells:  # bool is not a cell
+            return {"phase": "cell", "cell": cell}
+        if phase == "check" and isinstance(check, str) and check in self.public | self.hidden:  # a list is unhashable
+            return {"phase": "check", "variant": SUBMISSION, "check": check}
         if phase in (PUBLIC_DONE, "done"):
             return {"phase": phase}
         return None
@@ -254,6 +298,14 @@ class ForkServer:
         if progress["phase"] == "check":
             return self.checks.by_name(progress["check"]).timeout_s or limits.check_timeout_s
         return None if progress["phase"] == PUBLIC_DONE else 0.0  # "done": the child exits at once
+
+    def _follow(self, record: object, cells: int, frozen: bool) -> None:
+        """Track the cell or check the sandbox says runs now: once the public outputs are taken, only
+        a hidden check (a cell or public check named then would carry what learner code chose)."""
+        progress = self._progress(record, cells)
+        if frozen and progress is not None and progress["phase"] != "done" and progress.get("check") not in self.hidden:
+            progress = None
+        self.progress = progress or self.progress
 
     def _attempt(self, job: Job, notebook: str, deadline: float, execution: Execution,
                  cells: int) -> tuple[int | None, bool, str | None]:
@@ -279,7 +331,7 @@ class ForkServer:
                 if message is None:
                     raise SandboxDied("could not be ended in its sandbox")
             if "progress" in message:
-                self.progress = self._progress(message["progress"], cells) or self.progress
+                self._follow(message["progress"], cells, frozen)
                 limit = self._phase_limit(self.progress)
                 phase_end = None if limit is None else time.monotonic() + limit + ALARM_GRACE_S
             elif "public" in message and not frozen:
@@ -287,6 +339,8 @@ class ForkServer:
                 frozen = True  # from here on, only hidden outputs are taken
                 if self.hidden_source is not None:
                     self._send({"hidden": self.hidden_source})
+            elif "tainted" in message:
+                raise SandboxTainted(str(message["tainted"])[:300])
             elif "done" in message:
                 done = message["done"] if isinstance(message["done"], dict) else {}
                 names = self.hidden if frozen else self.public
@@ -298,26 +352,48 @@ class ForkServer:
                 return code, timed_out, overran
 
     def run(self, notebook: str, *, deadline_s: float | None = None, cells: int = 10_000) -> Execution:
-        """Grade one notebook (its JSON text); `cells` bounds the cell indices progress may name."""
+        """Grade one notebook (its JSON text); `cells` bounds the cell indices progress may name.
+
+        A zygote that finds itself changed before forking (SandboxTainted) is not the submission's
+        doing: a fresh sandbox grades it from the start, on a fresh deadline, once.
+        """
+        try:
+            return self._run(notebook, deadline_s, cells)
+        except SandboxTainted:
+            self.start()
+        try:
+            return self._run(notebook, deadline_s, cells)
+        except SandboxTainted as exc:
+            raise RuntimeError(f"a fresh grading sandbox found itself changed ({exc})") from exc
+
+    def _oom_kills(self) -> int:
+        """Processes the kernel has killed in this worker's sandbox for lack of memory (0 without a cgroup)."""
+        with contextlib.suppress(OSError, ValueError):
+            return self.cgroup.oom_kills() if self.cgroup is not None else 0
+        return 0
+
+    def _run(self, notebook: str, deadline_s: float | None, cells: int) -> Execution:
         limits = self.course.limits
         deadline_s = deadline_s or limits.notebook_timeout_s
         execution = Execution()
         deadline = time.monotonic() + deadline_s
 
         def attempt(skip_cells: list[int], left: float) -> Outcome:
-            self.progress = None
+            self.progress, oom = None, self._oom_kills()
             try:
                 if self.process is None or self.process.poll() is not None:
                     self.start()
                 job = Job(notebook=f"{self.config.job_dir}/{NOTEBOOK}", checks_folder=self.config.checks,
                           out=f"{self.config.job_dir}/.coursekit", hidden=self.hidden_source is not None,
                           skip_cells=skip_cells, skip_checks=execution.done(), cell_timeout_s=limits.cell_timeout_s,
-                          check_timeout_s=limits.check_timeout_s, seed=self.course.seed)
+                          check_timeout_s=limits.check_timeout_s, seed=self.course.seed, input_seed=self.input_seed)
                 code, timed_out, overran = self._attempt(job, notebook, deadline, execution, cells)
                 reason = overran or (f"ran past the {deadline_s:g} s limit" if timed_out else exit_reason(code))
             except SandboxDied as exc:
                 self.stop()
                 timed_out, reason = False, str(exc)
+            if not timed_out and self._oom_kills() > oom:  # a kill by the kernel: say why, as a category
+                reason = OUT_OF_MEMORY
             return Outcome(self.progress, reason, timed_out)
 
         run_attempts(execution, deadline_s, attempt)

@@ -173,20 +173,6 @@ class Isolation:
             ns.update(saved)
 
 
-def key_namespace(ns: dict, cells: list[str], timeout_s: float) -> dict:
-    """The answer key's cells run over a copy of the notebook's namespace (imports, data, given code)."""
-    key = dict(ns)
-    for source in cells:
-        _arm(timeout_s)
-        try:
-            exec(compile(source, "<answer key>", "exec"), key)
-        except BaseException:  # noqa: BLE001 - learner state broke it: those names stay the learner's
-            pass
-        finally:
-            _disarm()
-    return key
-
-
 def run_probes(ns: dict, variant: str, checks: tuple, job: Job, progress: Progress, cell_of: dict[int, int],
                isolation: Isolation | None = None) -> None:
     from coursekit.arrays import save_npz, to_array
@@ -199,7 +185,7 @@ def run_probes(ns: dict, variant: str, checks: tuple, job: Job, progress: Progre
             continue
         progress({"phase": "check", "variant": variant, "check": check.name})
         set_input_seed(job.input_seed)  # again before every probe: learner code may have changed it
-        seed_everything(mixed(job.seed))
+        seed_everything(mixed(job.seed) % 2**32)  # numpy takes seeds below 2**32
         timeout = check.timeout_s or job.check_timeout_s
         _arm(timeout)
         try:
@@ -245,16 +231,14 @@ def run_job(
     alternatives: tuple = (),
     hidden: Callable[[], tuple] | None = None,
     notify: Callable[[dict], None] | None = None,
-    key: Callable[[], list[str]] | None = None,
 ) -> None:
     """Run the notebook's cells, then the probes of `checks`, of `hidden()`, and of each alternative.
 
     `hidden`, when given, is called once the public outputs are written and progress.json says
     PUBLIC_DONE: the grading sandbox gets its hidden checks only then (see coursekit.engine.zygote).
-    `notify` also receives every progress record. `key`, when given, is called after the cells and
-    returns the answer key's graded cells: each check then runs with every other graded function
-    the key's (`Isolation`). An alternative (a catalogued mistake or variant) is isolated the same
-    way, against the notebook it replaces a function of.
+    `notify` also receives every progress record. An alternative (a catalogued mistake or variant)
+    runs isolated (`Isolation`): while a check runs, every other graded function is the notebook's,
+    so a catalogued mistake is charged only in its own function's checks.
     """
     out = Path(job.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -267,14 +251,10 @@ def run_job(
     ns = shell.user_ns
     snapshot = dict(ns)
     graded = {c.function for c in checks}
-    isolation = Isolation(key_namespace(ns, key(), job.cell_timeout_s), graded) if key is not None else None
-    run_probes(ns, SUBMISSION, checks, job, progress, cell_of, isolation)
+    run_probes(ns, SUBMISSION, checks, job, progress, cell_of)
     if hidden is not None:
         progress({"phase": PUBLIC_DONE})
-        extra = hidden()
-        if isolation is not None:
-            isolation.graded |= {c.function for c in extra}
-        run_probes(ns, SUBMISSION, extra, job, progress, cell_of, isolation)
+        run_probes(ns, SUBMISSION, hidden(), job, progress, cell_of)
     for alternative in alternatives:  # catalogued mistakes and accepted variants: each redefines one function
         ns.clear()
         ns.update(snapshot)

@@ -8,7 +8,8 @@ The zip holds, at its root (where Gradescope looks):
     requirements.txt    every runtime dependency of coursekit, pinned to the versions here
     wheels/coursekit-<version>-py3-none-any.whl
     bundle/             the reference bundle (coursekit.grading.bundle): config, checks, cached
-                        reference outputs, mistake hints, data; no source/ or solutions/
+                        reference outputs on the grading inputs, mistake hints, data;
+                        no source/ or solutions/
     README.md           what to choose on Gradescope
 
 Same inputs give the same bytes (fixed timestamps, sorted entries), so a re-export can be
@@ -75,7 +76,8 @@ Made by `coursekit export gradescope {slug}` (coursekit {version}).
 
 On Gradescope: Programming Assignment, autograder "Zip file upload", base image Ubuntu 24.04
 (Python 3.12). Students upload `{notebook}`. Grading reads only `bundle/`: the checks, the
-cached reference outputs and the mistake hints. No solution code is in this zip.
+reference outputs on inputs students never see (drawn from bundle.json's input_seed: keep this
+zip private to instructors, as Gradescope does) and the mistake hints. No solution code is in it.
 """
 
 

@@ -11,13 +11,15 @@ as a partial course tree, so `load_course(bundle)` and `course.paths(week)` work
     autograder/<week>/public.py       the checks, as written
     autograder/<week>/hidden.py
     autograder/<week>/mistakes.py     generated: names, functions and hints; code left out
-    autograder/<week>/reference.npz   outputs of the solution and of each mistake, per check
+    autograder/<week>/reference.npz   outputs of the solution and of each mistake, per check, on the
+                                      grading inputs (drawn from bundle.json's input_seed)
     autograder/<week>/reference.json  checks the reference could not run, cell errors
     data/<folder>/                    the week's shipped data
     release/<week>/<notebook>         the release notebook: grading checks signatures against it
 
-Grading code gets the reference with `reference_for(course, paths)`: from the bundle when
-`course.root` is one, else from the course's cache (computed if stale).
+Grading code gets the reference on its fresh inputs and their seed with
+`grading_secrets(course, paths)`: from the bundle when `course.root` is one, else from the
+course's cache (computed if stale).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from coursekit import __version__
 from coursekit.checks import load_checks
 from coursekit.config import CONFIG_FILE, Course, Week, WeekPaths, load_course
 from coursekit.errors import CheckDefinitionError, ConfigError
-from coursekit.reference import Reference, fingerprint, load_reference
+from coursekit.reference import Reference, fingerprint, grading_seed, load_reference
 
 MANIFEST = "bundle.json"
 IGNORE = shutil.ignore_patterns("__pycache__", ".cache", "*.pyc", ".ipynb_checkpoints")
@@ -69,7 +71,8 @@ def write_bundle(course: Course, week: Week, dest: Path) -> Path:
     paths = course.paths(week)
     if not paths.release.is_file():
         raise ConfigError(f"{paths.release}: not built; run `coursekit release {week.slug}` before exporting")
-    ref = load_reference(course, paths)
+    seed = grading_seed(paths, course)
+    ref = load_reference(course, paths, input_seed=seed)
     failed = sorted(k for k in ref.errors if k.startswith("submission/"))
     if failed:
         raise CheckDefinitionError(f"{paths.source}: the reference fails {', '.join(failed)}; "
@@ -90,7 +93,7 @@ def write_bundle(course: Course, week: Week, dest: Path) -> Path:
     release.parent.mkdir(parents=True)
     shutil.copyfile(paths.release, release)
     manifest = {"week": week.slug, "notebook": paths.notebook_name, "fingerprint": fingerprint(paths, course),
-                "coursekit": __version__}
+                "coursekit": __version__, "input_seed": seed}
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return dest
 
@@ -117,8 +120,18 @@ def bundled_reference(paths: WeekPaths) -> Reference:
     return Reference.load(folder / "reference.npz", folder / "reference.json")
 
 
-def reference_for(course: Course, paths: WeekPaths) -> Reference:
-    """The week's reference: from the bundle if `course.root` is one, else from the course cache."""
+@dataclass(frozen=True)
+class GradingSecrets:
+    """What grading holds back from mentees: the reference on fresh inputs, and their seed."""
+
+    ref: Reference
+    input_seed: int
+
+
+def grading_secrets(course: Course, paths: WeekPaths) -> GradingSecrets:
+    """From the bundle if `course.root` is one, else from the course (the reference cached per seed)."""
     if is_bundle(course.root):
-        return bundled_reference(paths)
-    return load_reference(course, paths)
+        manifest = json.loads((course.root / MANIFEST).read_text())
+        return GradingSecrets(bundled_reference(paths), int(manifest["input_seed"]))
+    seed = grading_seed(paths, course)
+    return GradingSecrets(load_reference(course, paths, input_seed=seed), seed)

@@ -8,7 +8,7 @@ from coursekit import notebook
 from coursekit.checks import WeekChecks, load_checks
 from coursekit.config import Course, Week, WeekPaths
 from coursekit.engine.forkserver import ForkServer
-from coursekit.grading.bundle import reference_for
+from coursekit.grading.bundle import grading_secrets
 from coursekit.grading.static import Signature, imports, parse, signatures
 from coursekit.reference import Reference
 
@@ -21,7 +21,8 @@ class WeekGrader:
     week: Week
     paths: WeekPaths
     checks: WeekChecks
-    ref: Reference
+    ref: Reference  # on the grading inputs, drawn from input_seed
+    input_seed: int
     signatures: dict[str, Signature]  # graded name -> its signature in the release
     preload: tuple[str, ...]  # modules the release imports: the fork server imports them once
 
@@ -29,7 +30,7 @@ class WeekGrader:
     def load(cls, course: Course, week: Week) -> WeekGrader:
         paths = course.paths(week)
         checks = load_checks(paths.autograder)
-        ref = reference_for(course, paths)
+        secrets = grading_secrets(course, paths)
         graded = {c.function for c in checks.checks}
         found, preload = {}, set()
         release = paths.release if paths.release.is_file() else None
@@ -39,7 +40,7 @@ class WeekGrader:
                 if tree is not None:
                     found.update({k: v for k, v in signatures(tree).items() if k in graded})
                     preload |= imports(tree)
-        return cls(course, week, paths, checks, ref, found, tuple(sorted(preload)))
+        return cls(course, week, paths, checks, secrets.ref, secrets.input_seed, found, tuple(sorted(preload)))
 
     @property
     def hints(self) -> dict[str, str]:
@@ -54,4 +55,5 @@ class WeekGrader:
         return sum(c.points for c in self.checks.checks)
 
     def server(self, worker: int = 0) -> ForkServer:
-        return ForkServer(self.course, self.paths, self.checks, worker=worker, preload=self.preload)
+        return ForkServer(self.course, self.paths, self.checks, worker=worker, preload=self.preload,
+                          input_seed=self.input_seed)

@@ -28,7 +28,7 @@ from coursekit.authoring.samples import Parts, parts
 from coursekit.checks import load_checks
 from coursekit.compare import matches
 from coursekit.config import Course, Week, load_course
-from coursekit.grading.bundle import reference_for
+from coursekit.reference import load_reference
 
 INDEX = "expected.json"
 LEAK = "LEAKED-SECRET"  # every attack that finds something writes it after this marker
@@ -52,6 +52,72 @@ coursekit.compare.matches = lambda *a, **k: True
 coursekit.scoring.score = lambda checks, *a, **k: [CheckResult(c, passed=True) for c in checks.checks]
 coursekit.explain.format_result = lambda *a, **k: ["all passed"]
 coursekit.engine.runner.describe = lambda *a, **k: "all good"
+"""
+
+LOWER_LIMITS = """\
+import os, resource
+for name in os.listdir("/proc"):
+    if not name.isdigit() or int(name) == os.getpid():
+        continue
+    for limit in (resource.RLIMIT_NOFILE, resource.RLIMIT_NPROC, resource.RLIMIT_AS, resource.RLIMIT_CPU,
+                  resource.RLIMIT_FSIZE, resource.RLIMIT_STACK, resource.RLIMIT_DATA, resource.RLIMIT_MEMLOCK):
+        try:
+            resource.prlimit(int(name), limit, (1, 1))
+        except (OSError, ValueError):
+            pass
+    for call in (lambda: os.setpriority(os.PRIO_PROCESS, int(name), 19), lambda: os.sched_setaffinity(int(name), {0})):
+        try:
+            call()
+        except OSError:
+            pass
+"""
+
+PATCH_PROBES = """\
+import sys, torch
+for name, module in list(sys.modules.items()):
+    if name.startswith("_coursekit") or name.startswith("coursekit"):
+        for attribute, value in list(vars(module).items()):
+            if callable(value) and not isinstance(value, type):
+                try:
+                    setattr(module, attribute, lambda *a, **k: {"output": torch.zeros(1)})
+                except (AttributeError, TypeError):
+                    pass
+torch.Tensor.sum = lambda self, *a, **k: torch.ones(())
+torch.Tensor.max = lambda self, *a, **k: torch.zeros(())
+torch.Tensor.abs = lambda self, *a, **k: torch.zeros_like(self)
+"""
+
+EARLY_HIDDEN = """\
+import os
+for fd in range(3, 256):
+    for line in (b"public\\n", b'progress {"phase": "public-done"}\\n', b'progress {"phase": "done"}\\n'):
+        try:
+            os.write(fd, line)
+        except OSError:
+            pass
+"""
+
+CHOSEN_EXIT = """\
+import os
+os._exit(123)
+"""
+
+MARKUP_ERROR = """\
+raise ValueError("[/] [bold green]PASS 100/100[/] \\x1b[2J\\x1b[32m\\u2713 all passed "
+                 "<script>alert(1)</script> =HYPERLINK(1)")
+"""
+
+ESCAPE_NAMESPACE = """\
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWUSER, PTRACE_ATTACH = 0x10000000, 16
+escaped = []
+if libc.unshare(CLONE_NEWUSER) == 0:
+    escaped.append("unshare(CLONE_NEWUSER)")
+if libc.ptrace(PTRACE_ATTACH, os.getppid(), None, None) == 0:
+    escaped.append("ptrace(parent)")
+if escaped:
+    raise RuntimeError("{leak} " + ", ".join(escaped))
 """
 
 HOOKS = """\
@@ -297,6 +363,13 @@ def _fill(p: Parts, replace: dict[int, str] | None = None, append: dict[int, str
     return nb
 
 
+def _blank(p: Parts, after: str):
+    """The release as given (nothing implemented), with `after` as a new cell after the last answer cell."""
+    nb = copy.deepcopy(p.release)
+    nb.cells.insert(max(p.answers) + 1, new_code_cell(after))
+    return nb
+
+
 def _cell_of(p: Parts, function: str) -> int:
     return next(i for i, names in p.functions.items() if function in names)
 
@@ -315,7 +388,7 @@ def _hang(source: str, function: str) -> str:
 def _target(course: Course, p: Parts, checks, mistakes: list) -> object:
     """The mistake to attack with: preferably of a function no other answer cell names and whose
     mistakes change no other function's checks, so that breaking it costs exactly its own checks."""
-    ref = reference_for(course, course.paths(course.week(checks.folder.name)))
+    ref = load_reference(course, course.paths(course.week(checks.folder.name)))
     for mistake in mistakes:
         own = _cell_of(p, mistake.function)
         names = {n.id for i, src in p.answers.items() if i != own
@@ -399,6 +472,18 @@ def make(course: Course, week: Week, dest: Path, out_guesses: list[str] = ()) ->
         (Adversary("find_state", "looks for what plant_state left (run after it by the isolation test)", correct,
                    "nothing planted found"), _fill(p, after=FIND)),
         (Adversary("syntax_error", "a cell that does not parse", correct, "syntax error"), _fill(p, after=SYNTAX)),
+        (Adversary("lower_server_limits", "lowers every rlimit, the nice value and affinity of every visible process",
+                   correct), _fill(p, after=LOWER_LIMITS)),
+        (Adversary("patch_probes", "nothing implemented; every kit and probe function and torch reductions patched",
+                   {f: "broken" for f in functions}), _blank(p, after=PATCH_PROBES)),
+        (Adversary("early_hidden", "writes 'public' and fake progress records to every descriptor during the cells",
+                   correct), _fill(p, after=EARLY_HIDDEN)),
+        (Adversary("chosen_exit_code", "os._exit(123) in a cell: a number chosen by learner code", correct),
+         _fill(p, after=CHOSEN_EXIT)),
+        (Adversary("markup_error", "an error message full of rich markup, ANSI escapes, HTML and a CSV formula",
+                   correct), _fill(p, after=MARKUP_ERROR)),
+        (Adversary("escape_namespace", "tries unshare(CLONE_NEWUSER) and ptrace on its parent", correct),
+         _fill(p, after=ESCAPE_NAMESPACE.format(leak=LEAK))),
         (Adversary("missing_function", f"`{fn}` renamed", broken, f"`{fn}` is not defined"),
          _fill(p, replace={cell: renamed})),
         (Adversary("wrong_signature", f"`{fn}` takes an extra first parameter", broken, "does not match the release"),

@@ -1,19 +1,33 @@
 """Public checks for week 6 (attention and the transformer). Shipped with the release; hidden.py
 reuses the probes on other shapes and seeds.
 
-Value checks feed seeded float64 inputs (and, for modules, seeded float64 weights loaded by
-parameter name), so any faithful implementation matches the reference to ~1e-12. Property checks
-return numbers every correct implementation gives exactly, e.g. how much earlier positions move
-when later ones change (0 for a causal decoder).
+Probes feed seeded float64 inputs (and, for modules, seeded float64 weights loaded by parameter
+name), call the learner's code and return what it returned, nothing computed from it: a probe
+runs in the learner's process, where torch and this module can be patched. Properties (rows sum
+to 1, how much earlier positions move when later ones change) are computed by each check's
+`derive`, in the grader, from the raw outputs read back as numpy arrays; a derive that needs the
+probe's inputs rebuilds them with the same helper and seeds. Every faithful implementation gives
+the reference's raw outputs to ~1e-12, so they are compared too (values=True): a trivial body
+that happens to meet a property (an identity block, uniform weights) earns nothing.
+
+Contracts before values: probes call the learner's code through `coursekit.probing.call` (or
+`call_module` below), which says in one line when a function returns the wrong number or type of
+values or modifies an input in place. A `*_contract` check calls it directly and returns what came
+back and what its arguments hold afterwards as raw outputs, so that the mistake catalogue can also
+name those mistakes. Dtypes stated in a docstring (the float32 positional table) are exact.
 """
 
 from __future__ import annotations
 
+import contextlib
+from functools import partial
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from coursekit.checks import Check
-from coursekit.probing import build, need, randint, randn
+from coursekit.probing import build, call, need, randint, randn
 
 # ---------------------------------------------------------------- mask helpers (independent of
 # the learner's causal_mask / padding_mask, so each check tests one function)
@@ -36,13 +50,54 @@ def random_mask(*shape: int, seed: int) -> torch.Tensor:
     return mask
 
 
-def largest(x: torch.Tensor) -> torch.Tensor:
-    """max |x| as a 1-element tensor (one shape in memory and in .npz files, unlike a 0-d one)."""
-    return x.detach().abs().max().reshape(1)
+# ---------------------------------------------------------------- derive helpers (run in the grader,
+# on numpy arrays: never in the learner's process)
 
 
-def max_change(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    return largest(a - b)
+def largest(x) -> np.ndarray:
+    """max |x| as a 1-element array (one shape in memory and in .npz files, unlike a 0-d one)."""
+    return np.abs(np.asarray(x, dtype=np.float64)).max(initial=0.0).reshape(1)
+
+
+def max_change(a, b) -> np.ndarray:
+    return largest(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))
+
+
+def computable(**properties) -> dict[str, np.ndarray]:
+    """The properties that can be computed from the learner's outputs. One that cannot (an output
+    missing or of the wrong shape) is left out: it shows as missing next to that output's problem."""
+    derived = {}
+    for name, compute in properties.items():
+        with contextlib.suppress(ValueError, IndexError, TypeError, KeyError, AttributeError):
+            derived[name] = compute()
+    return derived
+
+
+def call_module(module: torch.nn.Module, name: str, *args, returns=("output",), **kwargs) -> dict:
+    """`call` on a built module: its return arity and type, and inputs left unchanged, before its values."""
+    return call({name: module}, name, *args, returns=returns, **kwargs)
+
+
+def returned(result, names: tuple[str, ...]) -> dict:
+    """What a direct call gave back, raw: the promised values under `names`; anything else (a lone
+    tensor where a tuple was promised, a tuple of another length) as returned_0, returned_1, ..., so a
+    wrong arity shows as missing outputs."""
+    is_tuple = isinstance(result, tuple | list)
+    items = tuple(result) if is_tuple else (result,)
+    if len(items) == len(names) and is_tuple == (len(names) > 1):
+        return dict(zip(names, items, strict=True))
+    return {f"returned_{i}": item for i, item in enumerate(items)}
+
+
+def afterwards(**inputs: torch.Tensor) -> dict:
+    """The probe's tensor arguments as they are after the call: a function must not modify its inputs."""
+    return {f"{name}_after_call": tensor for name, tensor in inputs.items()}
+
+
+def paired(probe, derive, **inputs) -> dict:
+    """A probe and its derive bound to the same inputs (Check(..., **paired(...))): the grader
+    rebuilds exactly what the probe fed."""
+    return {"probe": partial(probe, **inputs), "derive": partial(derive, **inputs)}
 
 
 # ---------------------------------------------------------------- scaled_dot_product_attention
@@ -60,40 +115,67 @@ def probe_attention(ns, lead=(2, 3), Tq: int = 4, Tk: int = 4, d_k: int = 8, d_v
         "random": lambda: random_mask(*lead, Tq, Tk, seed=seed + 3),
         "keys": lambda: key_mask([max(1, Tk - 2 * b) for b in range(lead[0])], Tk).view(lead[0], *[1] * len(lead), Tk),
     }
-    out, weights = need(ns, "scaled_dot_product_attention")(q, k, v, masks[mask]())
-    return {"output": out, "weights": weights}
+    return call(ns, "scaled_dot_product_attention", q, k, v, mask=masks[mask](), returns=("output", "weights"))
+
+
+def probe_attention_stress(ns, seed: int = 19):
+    """float32 q (2, 3, 5, 16) of mean 2, k (2, 3, 6, 16) of mean 20, v (2, 3, 6, 8), a random mask:
+    scores of about 160 +- 60 whose differences within a row stay moderate (std ~4). exp() of such
+    scores overflows float32 to inf; a softmax that subtracts each row's max does not."""
+    q = 2 + 3 * randn(2, 3, 5, 16, seed=seed, dtype=torch.float32)
+    k = randn(2, 3, 6, 16, seed=seed + 1, dtype=torch.float32) + 20
+    v = randn(2, 3, 6, 8, seed=seed + 2, dtype=torch.float32)
+    mask = random_mask(2, 3, 5, 6, seed=seed + 3)
+    return call(ns, "scaled_dot_product_attention", q, k, v, mask=mask, returns=("output", "weights"))
+
+
+def probe_attention_contract(ns, seed: int = 9):
+    """Called directly: what came back and the four arguments afterwards, raw (see `returned`)."""
+    q, k, v = 2 * randn(2, 4, 8, seed=seed), 2 * randn(2, 5, 8, seed=seed + 1), randn(2, 5, 3, seed=seed + 2)
+    mask = random_mask(2, 4, 5, seed=seed + 3)
+    result = need(ns, "scaled_dot_product_attention")(q, k, v, mask)
+    return returned(result, ("output", "weights")) | afterwards(q=q, k=k, v=v, mask=mask)
+
+
+def attention_properties_inputs(seed: int):
+    """q (3, 5, 6), k (3, 7, 6), v (3, 7, 4) and a random (3, 5, 7) mask: made by the probe, remade by derive."""
+    q, k, v = randn(3, 5, 6, seed=seed), randn(3, 7, 6, seed=seed + 1), randn(3, 7, 4, seed=seed + 2)
+    return q, k, v, random_mask(3, 5, 7, seed=seed + 3)
 
 
 def probe_attention_properties(ns, seed: int = 7):
-    """Weights are a distribution over the keys that puts no mass on masked keys."""
-    q, k, v = randn(3, 5, 6, seed=seed), randn(3, 7, 6, seed=seed + 1), randn(3, 7, 4, seed=seed + 2)
-    mask = random_mask(3, 5, 7, seed=seed + 3)
-    out, weights = need(ns, "scaled_dot_product_attention")(q, k, v, mask)
-    return {
-        "output_shape": list(out.shape),
-        "weights_shape": list(weights.shape),
-        "max_row_sum_error": largest(weights.sum(-1) - 1),
-        "max_weight_on_masked_keys": largest(weights.masked_fill(mask, 0)),
-        "min_weight": weights.detach().min().reshape(1),
-    }
+    """Weights are a distribution over the keys that puts no mass on masked keys (see attention_properties)."""
+    q, k, v, mask = attention_properties_inputs(seed)
+    return call(ns, "scaled_dot_product_attention", q, k, v, mask=mask, returns=("output", "weights"))
+
+
+def attention_properties(raw, seed: int = 7):
+    mask = attention_properties_inputs(seed)[3].numpy()
+    return computable(
+        output_shape=lambda: np.array(raw["output"].shape),
+        weights_shape=lambda: np.array(raw["weights"].shape),
+        max_row_sum_error=lambda: largest(raw["weights"].sum(-1) - 1),
+        max_weight_on_masked_keys=lambda: largest(np.where(mask, 0.0, raw["weights"])),
+        min_weight=lambda: raw["weights"].astype(np.float64).min().reshape(1),
+    )
 
 
 # ---------------------------------------------------------------- causal_mask / padding_mask
 
 
 def probe_causal_mask(ns, T: int = 5):
-    return {"mask": need(ns, "causal_mask")(T)}
+    return call(ns, "causal_mask", T, returns=("mask",))
 
 
 def probe_padding_mask(ns, lengths=(3, 1, 5, 4), T: int = 5):
-    return {"mask": need(ns, "padding_mask")(torch.tensor(lengths), T)}
+    return call(ns, "padding_mask", torch.tensor(lengths), T, returns=("mask",))
 
 
 # ---------------------------------------------------------------- sinusoidal_positional_encoding
 
 
 def probe_positional_encoding(ns, T: int = 6, d_model: int = 8):
-    return {"pe": need(ns, "sinusoidal_positional_encoding")(T, d_model)}
+    return call(ns, "sinusoidal_positional_encoding", T, d_model, returns=("pe",))
 
 
 # ---------------------------------------------------------------- LayerNorm
@@ -104,7 +186,15 @@ def probe_layernorm(ns, shape=(2, 3, 8), eps: float | None = None, scale: float 
     kwargs = {} if eps is None else {"eps": eps}
     ln = build(ns, "LayerNorm", shape[-1], seed=seed, **kwargs)
     x = 3 + scale * randn(*shape, seed=seed + 1)
-    return {"y": ln(x)}
+    return call_module(ln, "LayerNorm", x, returns=("y",))
+
+
+def probe_layernorm_stress(ns, shape=(4, 3, 16), mean: float = 1000.0, seed: int = 28):
+    """float32 module and rows of mean ~`mean` and std ~1: E[x^2] - E[x]^2 cancels catastrophically
+    in float32 (about 0.5 off after normalising, or NaN), the mean of (x - mean)^2 does not."""
+    ln = build(ns, "LayerNorm", shape[-1], seed=seed).float()
+    x = mean + randn(*shape, seed=seed + 1, dtype=torch.float32)
+    return call_module(ln, "LayerNorm", x, returns=("y",))
 
 
 # ---------------------------------------------------------------- MultiHeadAttention
@@ -119,18 +209,37 @@ def probe_mha(ns, B: int = 2, Tq: int = 5, Tk: int | None = None, d_model: int =
     Tk = x_kv.shape[1]
     masks = {"none": None, "causal": lower_triangle(Tq, Tk),
              "keys": key_mask([max(1, Tk - 2 * b) for b in range(B)], Tk)}
-    out, weights = mha(x_q, x_kv, masks[mask])
-    return {"output": out, "weights": weights}
+    return call_module(mha, "MultiHeadAttention", x_q, x_kv, mask=masks[mask], returns=("output", "weights"))
+
+
+def probe_mha_contract(ns, seed: int = 34):
+    """Called directly: what came back and the inputs afterwards, raw (see `returned`)."""
+    mha = build(ns, "MultiHeadAttention", 8, 2, seed=seed)
+    x_q, x_kv = randn(2, 3, 8, seed=seed + 1), randn(2, 4, 8, seed=seed + 2)
+    mask = key_mask([4, 2], 4)
+    return returned(mha(x_q, x_kv, mask), ("output", "weights")) | afterwards(x_q=x_q, x_kv=x_kv, mask=mask)
+
+
+BATCH_PERMUTATION = (2, 0, 3, 1)
 
 
 def probe_mha_batch_permutation(ns, seed: int = 37):
-    """Shuffling the batch shuffles the outputs the same way: batch rows never mix."""
+    """The same inputs twice, the second time with the batch rows shuffled (see batch_rows_mixed)."""
     mha = build(ns, "MultiHeadAttention", 12, 3, seed=seed)
     x_q, x_kv = randn(4, 5, 12, seed=seed + 1), randn(4, 6, 12, seed=seed + 2)
-    perm = torch.tensor([2, 0, 3, 1])
-    out, weights = mha(x_q, x_kv)
-    out_p, weights_p = mha(x_q[perm], x_kv[perm])
-    return {"output_change": max_change(out[perm], out_p), "weights_change": max_change(weights[perm], weights_p)}
+    perm = torch.tensor(BATCH_PERMUTATION)
+    base = call_module(mha, "MultiHeadAttention", x_q, x_kv, returns=("output", "weights"))
+    permuted = call_module(mha, "MultiHeadAttention", x_q[perm], x_kv[perm], returns=("output", "weights"))
+    return base | {f"{name}_permuted_batch": value for name, value in permuted.items()}
+
+
+def batch_rows_mixed(raw):
+    """Shuffling the batch must shuffle the outputs the same way: batch rows never mix."""
+    perm = list(BATCH_PERMUTATION)
+    return computable(
+        output_change=lambda: max_change(raw["output"][perm], raw["output_permuted_batch"]),
+        weights_change=lambda: max_change(raw["weights"][perm], raw["weights_permuted_batch"]),
+    )
 
 
 # ---------------------------------------------------------------- EncoderBlock
@@ -140,17 +249,37 @@ def probe_encoder_block(ns, B: int = 2, T: int = 5, d_model: int = 8, n_heads: i
                         lengths=None, seed: int = 41):
     block = build(ns, "EncoderBlock", d_model, n_heads, d_ff, seed=seed)
     x = randn(B, T, d_model, seed=seed + 1)
-    return {"output": block(x, None if lengths is None else key_mask(lengths, T))}
+    return call_module(block, "EncoderBlock", x, src_mask=None if lengths is None else key_mask(lengths, T))
+
+
+def probe_encoder_contract(ns, seed: int = 49):
+    """Called directly: what came back and the inputs afterwards, raw (a residual added in place,
+    x += ..., changes the caller's x)."""
+    block = build(ns, "EncoderBlock", 8, 2, 16, seed=seed)
+    x, mask = randn(2, 4, 8, seed=seed + 1), key_mask([4, 2], 4)
+    return returned(block(x, mask), ("output",)) | afterwards(x=x, src_mask=mask)
+
+
+def real_positions(lengths, T: int) -> torch.Tensor:
+    """(B, T, 1) bool: True at the real (non-padding) positions of each row."""
+    return key_mask(list(lengths), T).view(len(lengths), T, 1)
 
 
 def probe_encoder_padding(ns, lengths=(4, 2, 6), T: int = 6, seed: int = 43):
-    """Changing the inputs at padding positions leaves the outputs at real positions unchanged."""
+    """The block on x and on x changed at padding positions only (see padding_leaks)."""
     block = build(ns, "EncoderBlock", 8, 2, 16, seed=seed)
     x = randn(len(lengths), T, 8, seed=seed + 1)
-    real = key_mask(list(lengths), T).view(len(lengths), T, 1)
-    moved = torch.where(real, x, x + 3 * randn(*x.shape, seed=seed + 2))
-    a, b = block(x, key_mask(list(lengths), T)), block(moved, key_mask(list(lengths), T))
-    return {"real_positions_change": max_change(a * real, b * real)}
+    moved = torch.where(real_positions(lengths, T), x, x + 3 * randn(*x.shape, seed=seed + 2))
+    mask = key_mask(list(lengths), T)
+    return (call_module(block, "EncoderBlock", x, src_mask=mask)
+            | call_module(block, "EncoderBlock", moved, src_mask=mask, returns=("output_padding_changed",)))
+
+
+def padding_leaks(raw, lengths=(4, 2, 6), T: int = 6, seed: int = 43):
+    """Changing the inputs at padding positions must leave the outputs at real positions unchanged."""
+    real = real_positions(lengths, T).numpy()
+    return computable(real_positions_change=lambda: max_change(raw["output"] * real,
+                                                               raw["output_padding_changed"] * real))
 
 
 # ---------------------------------------------------------------- DecoderBlock
@@ -161,28 +290,47 @@ def probe_decoder_block(ns, B: int = 2, Tt: int = 5, Ts: int = 6, d_model: int =
     block = build(ns, "DecoderBlock", d_model, n_heads, d_ff, seed=seed)
     x = randn(B, Tt, d_model, seed=seed + 1)
     memory = randn(B, Ts, d_model, seed=seed + 2)
-    return {"output": block(x, memory, None if lengths is None else key_mask(list(lengths), Ts))}
+    mask = None if lengths is None else key_mask(list(lengths), Ts)
+    return call_module(block, "DecoderBlock", x, memory, src_mask=mask)
+
+
+def probe_decoder_contract(ns, seed: int = 52):
+    """Called directly: what came back and the inputs afterwards, raw (see probe_encoder_contract)."""
+    block = build(ns, "DecoderBlock", 8, 2, 16, seed=seed)
+    x, memory, mask = randn(2, 4, 8, seed=seed + 1), randn(2, 5, 8, seed=seed + 2), key_mask([5, 3], 5)
+    return returned(block(x, memory, mask), ("output",)) | afterwards(x=x, memory=memory, src_mask=mask)
 
 
 def probe_decoder_causality(ns, T: int = 6, t: int = 3, seed: int = 53):
-    """Change target positions >= t: outputs before t must not move, outputs from t must."""
+    """The block on x and on x changed at target positions >= t (see decoder_causality)."""
     block = build(ns, "DecoderBlock", 8, 2, 16, seed=seed)
     x, memory = randn(2, T, 8, seed=seed + 1), randn(2, 4, 8, seed=seed + 2)
     moved = x.clone()
     moved[:, t:] += 3 * randn(2, T - t, 8, seed=seed + 3)
-    a, b = block(x, memory), block(moved, memory)
-    return {"earlier_positions_change": max_change(a[:, :t], b[:, :t]),
-            "later_positions_move": max_change(a[:, t:], b[:, t:]) > 1e-3}
+    return (call_module(block, "DecoderBlock", x, memory)
+            | call_module(block, "DecoderBlock", moved, memory, returns=("output_later_targets_changed",)))
+
+
+def decoder_causality(raw, T: int = 6, t: int = 3, seed: int = 53):
+    """Outputs before t must not move; outputs from t on must."""
+    before, after = "output", "output_later_targets_changed"
+    return computable(earlier_positions_change=lambda: max_change(raw[before][:, :t], raw[after][:, :t]),
+                      later_positions_move=lambda: max_change(raw[before][:, t:], raw[after][:, t:]) > 1e-3)
 
 
 def probe_decoder_memory_padding(ns, lengths=(5, 2), Ts: int = 5, seed: int = 55):
-    """Changing the encoder memory at padding positions leaves the decoder output unchanged."""
+    """The block with the encoder memory as is and changed at padding positions (see memory_padding_leaks)."""
     block = build(ns, "DecoderBlock", 8, 2, 16, seed=seed)
     x, memory = randn(2, 4, 8, seed=seed + 1), randn(2, Ts, 8, seed=seed + 2)
-    real = key_mask(list(lengths), Ts).view(2, Ts, 1)
-    moved = torch.where(real, memory, memory + 3 * randn(2, Ts, 8, seed=seed + 3))
+    moved = torch.where(real_positions(lengths, Ts), memory, memory + 3 * randn(2, Ts, 8, seed=seed + 3))
     mask = key_mask(list(lengths), Ts)
-    return {"output_change": max_change(block(x, memory, mask), block(x, moved, mask))}
+    return (call_module(block, "DecoderBlock", x, memory, src_mask=mask)
+            | call_module(block, "DecoderBlock", x, moved, src_mask=mask, returns=("output_padding_memory_changed",)))
+
+
+def memory_padding_leaks(raw):
+    """Changing the encoder memory at padding positions must leave the decoder output unchanged."""
+    return computable(output_change=lambda: max_change(raw["output"], raw["output_padding_memory_changed"]))
 
 
 # ---------------------------------------------------------------- Seq2SeqTransformer
@@ -203,32 +351,45 @@ def tiny_model(ns, seed: int, **sizes) -> torch.nn.Module:
 def probe_seq2seq_logits(ns, lengths=(7, 4, 2), Ts: int = 7, Tt: int = 5, use_lengths: bool = True,
                          seed: int = 61, **sizes):
     model = tiny_model(ns, seed, **sizes)
-    V = model.lm_head.out_features
+    V = (TINY | sizes)["vocab_size"]
     src = randint(3, V, (len(lengths), Ts), seed=seed + 1)
     tgt = randint(3, V, (len(lengths), Tt), seed=seed + 2)
     src_lengths = torch.tensor(lengths) if use_lengths else None
     with torch.no_grad():
-        return {"logits": model(src, tgt, src_lengths)}
+        return call_module(model, "Seq2SeqTransformer", src, tgt, src_lengths=src_lengths, returns=("logits",))
+
+
+LATER = 4  # seq2seq_properties changes the target tokens from this position on
 
 
 def probe_seq2seq_properties(ns, seed: int = 63):
-    """Causal in the target, blind to source padding, sensitive to the real source tokens."""
+    """Logits for a base input and for three changed copies (see seq2seq_properties)."""
     model = tiny_model(ns, seed)
     src, tgt = randint(3, 11, (2, 6), seed=seed + 1), randint(3, 11, (2, 7), seed=seed + 2)
     lengths = torch.tensor([6, 3])
     later, padded, real = tgt.clone(), src.clone(), src.clone()
-    later[:, 4:] = (later[:, 4:] + 1 - 3) % 8 + 3  # another ordinary token (ids 3..10)
+    later[:, LATER:] = (later[:, LATER:] + 1 - 3) % 8 + 3  # another ordinary token (ids 3..10)
     padded[1, 3:] = (padded[1, 3:] + 1 - 3) % 8 + 3
     real[:, 0] = (real[:, 0] + 1 - 3) % 8 + 3
+    runs = {"logits": (src, tgt), "logits_later_targets_changed": (src, later),
+            "logits_source_padding_changed": (padded, tgt), "logits_first_source_token_changed": (real, tgt)}
+    outputs = {}
     with torch.no_grad():
-        base = model(src, tgt, lengths)
-        return {
-            "logits_shape": list(base.shape),
-            "earlier_logits_change_when_later_targets_change":
-                max_change(base[:, :4], model(src, later, lengths)[:, :4]),
-            "logits_change_when_padding_changes": max_change(base, model(padded, tgt, lengths)),
-            "logits_move_when_a_source_token_changes": max_change(base, model(real, tgt, lengths)) > 1e-3,
-        }
+        for name, (source, target) in runs.items():
+            outputs |= call_module(model, "Seq2SeqTransformer", source, target, src_lengths=lengths, returns=(name,))
+    return outputs
+
+
+def seq2seq_properties(raw, seed: int = 63):
+    """Causal in the target, blind to source padding, sensitive to the real source tokens."""
+    return computable(
+        logits_shape=lambda: np.array(raw["logits"].shape),
+        earlier_logits_change_when_later_targets_change=lambda: max_change(
+            raw["logits"][:, :LATER], raw["logits_later_targets_changed"][:, :LATER]),
+        logits_change_when_padding_changes=lambda: max_change(raw["logits"], raw["logits_source_padding_changed"]),
+        logits_move_when_a_source_token_changes=lambda: max_change(
+            raw["logits"], raw["logits_first_source_token_changed"]) > 1e-3,
+    )
 
 
 # ---------------------------------------------------------------- greedy_decode
@@ -262,48 +423,66 @@ def probe_greedy_scripted(ns, B: int = 6, Ts: int = 5, max_len: int = 8, vocab_s
                           bos_id: int = 1, eos_id: int = 2, lengths=None, seed: int = 71):
     src = randint(3, vocab_size, (B, Ts), seed=seed)
     src_lengths = None if lengths is None else torch.tensor(lengths)
-    out = need(ns, "greedy_decode")(ScriptedModel(vocab_size), src, max_len, bos_id, eos_id, src_lengths)
-    return {"tokens": out}
+    return call(ns, "greedy_decode", ScriptedModel(vocab_size), src, max_len, bos_id, eos_id,
+                src_lengths=src_lengths, returns=("tokens",))
 
 
+# Probes are bound with partial, not looked up by name when they run; properties are derived in the
+# grader, and the raw outputs are compared too (values=True, the default) for every check.
 CHECKS = [
     Check("attention_values", "scaled_dot_product_attention", probe_attention, points=2,
           description="output and weights for q, k, v of shape (2, 3, 4, 8), no mask"),
     Check("attention_causal", "scaled_dot_product_attention",
-          lambda ns: probe_attention(ns, mask="causal", seed=3), points=2,
+          partial(probe_attention, mask="causal", seed=3), points=2,
           description="the same with a (4, 4) lower-triangular mask broadcast over batch and heads"),
-    Check("attention_properties", "scaled_dot_product_attention", probe_attention_properties, points=1,
-          description="shapes; weights are >= 0, sum to 1 over the keys and are 0 on masked keys"),
-    Check("causal_mask_5", "causal_mask", probe_causal_mask, points=1,
+    Check("attention_properties", "scaled_dot_product_attention",
+          **paired(probe_attention_properties, attention_properties, seed=7), points=1,
+          description="q (3, 5, 6), k (3, 7, 6), v (3, 7, 4), a random mask: output and weights; weights are "
+                      ">= 0, sum to 1 over the keys and are 0 on masked keys"),
+    Check("attention_contract", "scaled_dot_product_attention", probe_attention_contract, points=1,
+          description="returns a tuple (output, weights) and leaves q, k, v and the mask unchanged"),
+    Check("causal_mask_5", "causal_mask", probe_causal_mask, points=1, exact_dtype=True,
           description="causal_mask(5): a (5, 5) bool lower triangle, diagonal included"),
-    Check("padding_mask_values", "padding_mask", probe_padding_mask, points=1,
+    Check("padding_mask_values", "padding_mask", probe_padding_mask, points=1, exact_dtype=True,
           description="padding_mask(tensor([3, 1, 5, 4]), 5): shape (4, 1, 1, 5), True at real tokens"),
     Check("positional_encoding_small", "sinusoidal_positional_encoding", probe_positional_encoding, points=2,
           atol=1e-5,  # float32 output: equally correct formulas differ by float32 rounding
-          description="the (6, 8) table"),
+          exact_dtype=True,  # the docstring promises float32 (a float64 table breaks training far from the cause)
+          description="the (6, 8) table, float32"),
     Check("layernorm_values", "LayerNorm", probe_layernorm, points=2,
           description="LayerNorm(8) with seeded weight and bias on a (2, 3, 8) input"),
-    Check("layernorm_large_eps", "LayerNorm", lambda ns: probe_layernorm(ns, eps=0.1, scale=0.3, seed=23),
+    Check("layernorm_large_eps", "LayerNorm", partial(probe_layernorm, eps=0.1, scale=0.3, seed=23),
           points=1, description="eps=0.1 on rows of std 0.3: shows where eps goes and which variance is used"),
     Check("mha_self_attention", "MultiHeadAttention", probe_mha, points=2,
           description="MultiHeadAttention(8, 2), seeded weights, self-attention on (2, 5, 8): output and weights"),
     Check("mha_cross_attention_masked", "MultiHeadAttention",
-          lambda ns: probe_mha(ns, Tq=3, Tk=6, mask="keys", seed=33), points=2,
+          partial(probe_mha, Tq=3, Tk=6, mask="keys", seed=33), points=2,
           description="cross-attention from (2, 3, 8) to (2, 6, 8) with a padding mask"),
-    Check("encoder_block_values", "EncoderBlock", lambda ns: probe_encoder_block(ns, lengths=[5, 3]), points=2,
+    Check("mha_contract", "MultiHeadAttention", probe_mha_contract, points=1,
+          description="returns a tuple (output, weights) and leaves x_q, x_kv and the mask unchanged"),
+    Check("encoder_block_values", "EncoderBlock", partial(probe_encoder_block, lengths=[5, 3]), points=2,
           description="EncoderBlock(8, 2, 16), seeded weights, on (2, 5, 8) with a padding mask"),
-    Check("encoder_block_padding", "EncoderBlock", probe_encoder_padding, points=1,
-          description="inputs at padding positions do not change the outputs at real positions"),
+    Check("encoder_block_contract", "EncoderBlock", probe_encoder_contract, points=1,
+          description="returns one tensor and leaves x and the mask unchanged"),
+    Check("encoder_block_padding", "EncoderBlock",
+          **paired(probe_encoder_padding, padding_leaks, lengths=(4, 2, 6), T=6, seed=43), points=1,
+          description="EncoderBlock(8, 2, 16) on (3, 6, 8), then with the inputs at padding positions changed: "
+                      "both outputs, which must agree at the real positions"),
     Check("decoder_block_values", "DecoderBlock", probe_decoder_block, points=2,
           description="DecoderBlock(8, 2, 16), seeded weights, x (2, 5, 8), memory (2, 6, 8), padded memory"),
-    Check("decoder_block_causal", "DecoderBlock", probe_decoder_causality, points=1,
-          description="changing target positions >= 3 leaves the outputs at positions 0..2 unchanged"),
+    Check("decoder_block_contract", "DecoderBlock", probe_decoder_contract, points=1,
+          description="returns one tensor and leaves x, memory and the mask unchanged"),
+    Check("decoder_block_causal", "DecoderBlock",
+          **paired(probe_decoder_causality, decoder_causality, T=6, t=3, seed=53), points=1,
+          description="DecoderBlock(8, 2, 16) on x (2, 6, 8), then with target positions >= 3 changed: both "
+                      "outputs; positions 0..2 must not move"),
     Check("seq2seq_logits", "Seq2SeqTransformer", probe_seq2seq_logits, points=3,
           description="logits of a tiny model (2 layers, d_model 16) with seeded weights, padded sources"),
-    Check("seq2seq_properties", "Seq2SeqTransformer", probe_seq2seq_properties, points=2,
-          description="causal in the target, ignores source padding, reads the real source"),
-    Check("greedy_decode_scripted", "greedy_decode",
-          lambda ns: probe_greedy_scripted(ns, lengths=(5, 3, 1, 4, 2, 5)), points=2,
-          description="8 greedy steps with a scripted model whose next token is known, padded sources; "
-                      "EOS after a row ends"),
+    Check("seq2seq_properties", "Seq2SeqTransformer", **paired(probe_seq2seq_properties, seq2seq_properties, seed=63),
+          points=2, description="logits for a base input and with later targets, source padding and the first "
+                                "source token changed: causal in the target, ignores source padding, reads the "
+                                "real source"),
+    Check("greedy_decode_scripted", "greedy_decode", partial(probe_greedy_scripted, lengths=(5, 3, 1, 4, 2, 5)),
+          points=2, description="8 greedy steps with a scripted model whose next token is known, padded sources; "
+                                "EOS after a row ends"),
 ]
