@@ -18,13 +18,20 @@ public = sibling_module(__file__, "public")
 
 def probe_greedy_with_model(ns, seed: int = 79):
     """Greedy decoding with the learner's tiny model. Sharpened logits make the output depend on the
-    prefix; with eos_id 9 one row alternates 6, 9, 6, ... unless it stops at its first 9."""
-    model = public.tiny_model(ns, seed)
+    prefix; with eos_id 9 one row alternates 6, 9, 6, ... unless it stops at its first 9 (on the
+    public inputs; at grading the sizes, steps, lengths and EOS id are drawn fresh)."""
+    size = public.Sizes(seed)
+    Ts, steps = size(6, 3), size(7, 3)
+    lengths = size.lengths([6, 2, 4, 5], 6, Ts)
+    config = public.tiny_config(size, max(Ts, steps))
+    eos = size.within(9, 3, config["vocab_size"])
+    model = public.tiny_model(ns, seed, config)
     with torch.no_grad():
         model.lm_head.weight *= 6
         model.lm_head.bias.zero_()
-    src = randint(3, 11, (4, 6), seed=seed + 1)
-    return call(ns, "greedy_decode", model, src, 7, 1, 9, src_lengths=torch.tensor([6, 2, 4, 5]), returns=("tokens",))
+    src = randint(3, config["vocab_size"], (len(lengths), Ts), seed=seed + 1)
+    return call(ns, "greedy_decode", model, src, steps, 1, eos, src_lengths=torch.tensor(lengths),
+                returns=("tokens",))
 
 
 CHECKS = [
@@ -47,23 +54,24 @@ CHECKS = [
           # (3e-5 from float64 truth); correct orders of operations agree to ~1e-6, exp() without the max gives NaN
           description="float32 inputs whose scores are about 160: the softmax must not overflow"),
     # ------------------------------------------------------------ masks
-    Check("causal_mask_single_position", "causal_mask", partial(public.probe_causal_mask, T=1), points=1,
-          exact_dtype=True,
+    Check("causal_mask_single_position", "causal_mask",
+          partial(public.probe_causal_mask, T=1, low=1, high=2, seed=81), points=1, exact_dtype=True,
           description="causal_mask(1)"),
-    Check("causal_mask_eight", "causal_mask", partial(public.probe_causal_mask, T=8), points=1, exact_dtype=True,
-          description="causal_mask(8)"),
+    Check("causal_mask_eight", "causal_mask",
+          partial(public.probe_causal_mask, T=8, low=6, high=16, seed=82), points=1, exact_dtype=True,
+          description="causal_mask(8) (a T of 6..15 at grading)"),
     Check("padding_mask_edges", "padding_mask",
-          partial(public.probe_padding_mask, lengths=(6, 1, 6), T=6), points=1, exact_dtype=True,
+          partial(public.probe_padding_mask, lengths=(6, 1, 6), T=6, seed=83), points=1, exact_dtype=True,
           description="full-length and length-1 rows"),
-    Check("padding_mask_wide", "padding_mask", partial(public.probe_padding_mask, lengths=(2, 3), T=7),
+    Check("padding_mask_wide", "padding_mask", partial(public.probe_padding_mask, lengths=(2, 3), T=7, seed=84),
           points=1, exact_dtype=True, description="T larger than every length"),
     # ------------------------------------------------------------ sinusoidal_positional_encoding
     Check("positional_encoding_long_table", "sinusoidal_positional_encoding",
-          partial(public.probe_positional_encoding, T=50, d_model=32), points=2,
+          partial(public.probe_positional_encoding, T=50, d_model=32, seed=85), points=2,
           atol=1e-4,  # float32 output: at positions ~50 correct formulas differ by float32 rounding
           exact_dtype=True, description="the (50, 32) table, float32"),
     Check("positional_encoding_two_dims", "sinusoidal_positional_encoding",
-          partial(public.probe_positional_encoding, T=7, d_model=2), points=1, atol=1e-5, exact_dtype=True,
+          partial(public.probe_positional_encoding, T=7, d_model=2, seed=86), points=1, atol=1e-5, exact_dtype=True,
           description="d_model = 2: one sin and one cos column"),
     # ------------------------------------------------------------ LayerNorm
     Check("layernorm_matrix_input", "LayerNorm", partial(public.probe_layernorm, shape=(5, 32), seed=25),

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from coursekit.checks import Check
-from coursekit.probing import build, call, need, randint, randn
+from coursekit.probing import build, call, choose, need, randint, randn
 
 # ---------------------------------------------------------------- mask helpers (independent of
 # the learner's causal_mask / padding_mask, so each check tests one function)
@@ -100,12 +100,74 @@ def paired(probe, derive, **inputs) -> dict:
     return {"probe": partial(probe, **inputs), "derive": partial(derive, **inputs)}
 
 
+# ---------------------------------------------------------------- integer inputs (sizes, lengths, counts)
+# Each is its public value on the public inputs (check() and the released expected outputs) and drawn
+# fresh at grading (coursekit.probing.choose), so no table of the public checks can answer a graded one.
+# A derive that needs them remakes them with the same helper and seed.
+
+
+class Sizes:
+    """The integer inputs of one probe, drawn in order from seeds of their own (not the float inputs')."""
+
+    def __init__(self, seed: int):
+        self.base, self.count = 10_000 + 100 * seed, 0
+
+    def __call__(self, public: int, low: int | None = None, high: int | None = None) -> int:
+        """`public`, or at grading a fresh value from [low, high) (default: about half to twice it)
+        other than `public` wherever the range has another: a table of the public checks never
+        holds the answer, even to a probe whose only input is this integer."""
+        self.count += 1
+        low = max(1, public // 2) if low is None else low
+        high = 2 * public + 1 if high is None else high
+        assert low <= public < high, (public, low, high)
+        if high - low == 1:
+            return public
+        shift = choose(0, 1, high - low, seed=self.base + self.count)  # 0 on the public inputs
+        return low + (public - low + shift) % (high - low)
+
+    def within(self, public: int, low: int, high: int) -> int:
+        """`public`, or at grading any value from [low, high): for a range that depends on other
+        fresh sizes (a position below a fresh length), which may not hold `public`."""
+        self.count += 1
+        return choose(public, low, high, seed=self.base + self.count)
+
+    def heads(self, public: int) -> int:
+        """A number of heads: one stays one (a single-head check), more stay more than one."""
+        return 1 if public == 1 else self(public, max(2, public - 1), public + 3)
+
+    def head_dim(self, public: int) -> int:
+        return self(public, max(2, public // 2), public + public // 2 + 1)
+
+    def lengths(self, public: tuple[int, ...] | list[int], public_T: int, T: int) -> list[int]:
+        """Row lengths in 1..T for a batch of at least len(public) rows: a full row stays full, a
+        length-1 row stays 1 and a padded row stays padded (2..T-1); extra rows anywhere in 1..T."""
+        B = self(len(public), len(public), len(public) + 3)
+        drawn = []
+        for b in range(B):
+            n = public[b] if b < len(public) else 0
+            if n >= public_T:
+                drawn.append(T)
+            elif n == 1 or (n and T <= 2):
+                drawn.append(1)
+            elif n:
+                drawn.append(self.within(n, 2, T))
+            else:  # a row the public inputs do not have: any length
+                drawn.append(self.within(1, 1, T + 1))
+        return drawn
+
+
 # ---------------------------------------------------------------- scaled_dot_product_attention
 
 
 def probe_attention(ns, lead=(2, 3), Tq: int = 4, Tk: int = 4, d_k: int = 8, d_v: int = 8,
                     mask: str = "none", seed: int = 1):
-    """Inputs scaled by 2 so the 1/sqrt(d_k) factor matters; mask: none, causal, random, keys."""
+    """Inputs scaled by 2 so the 1/sqrt(d_k) factor matters; mask: none, causal, random, keys.
+    Every size is drawn fresh at grading (square stays square)."""
+    size = Sizes(seed)
+    lead = tuple(size(n, 1, n + 3) for n in lead)
+    square, Tq = Tq == Tk, size(Tq)
+    Tk = Tq if square else size(Tk)
+    d_k, d_v = size(d_k), size(d_v)
     q = 2 * randn(*lead, Tq, d_k, seed=seed)
     k = 2 * randn(*lead, Tk, d_k, seed=seed + 1)
     v = randn(*lead, Tk, d_v, seed=seed + 2)
@@ -121,26 +183,34 @@ def probe_attention(ns, lead=(2, 3), Tq: int = 4, Tk: int = 4, d_k: int = 8, d_v
 def probe_attention_stress(ns, seed: int = 19):
     """float32 q (2, 3, 5, 16) of mean 2, k (2, 3, 6, 16) of mean 20, v (2, 3, 6, 8), a random mask:
     scores of about 160 +- 60 whose differences within a row stay moderate (std ~4). exp() of such
-    scores overflows float32 to inf; a softmax that subtracts each row's max does not."""
-    q = 2 + 3 * randn(2, 3, 5, 16, seed=seed, dtype=torch.float32)
-    k = randn(2, 3, 6, 16, seed=seed + 1, dtype=torch.float32) + 20
-    v = randn(2, 3, 6, 8, seed=seed + 2, dtype=torch.float32)
-    mask = random_mask(2, 3, 5, 6, seed=seed + 3)
+    scores overflows float32 to inf; a softmax that subtracts each row's max does not. Sizes drawn
+    fresh at grading (d_k 12..20: scores of 140..180)."""
+    size = Sizes(seed)
+    B, H, Tq, Tk, d_k, d_v = size(2), size(3), size(5), size(6), size(16, 12, 21), size(8)
+    q = 2 + 3 * randn(B, H, Tq, d_k, seed=seed, dtype=torch.float32)
+    k = randn(B, H, Tk, d_k, seed=seed + 1, dtype=torch.float32) + 20
+    v = randn(B, H, Tk, d_v, seed=seed + 2, dtype=torch.float32)
+    mask = random_mask(B, H, Tq, Tk, seed=seed + 3)
     return call(ns, "scaled_dot_product_attention", q, k, v, mask=mask, returns=("output", "weights"))
 
 
 def probe_attention_contract(ns, seed: int = 9):
     """Called directly: what came back and the four arguments afterwards, raw (see `returned`)."""
-    q, k, v = 2 * randn(2, 4, 8, seed=seed), 2 * randn(2, 5, 8, seed=seed + 1), randn(2, 5, 3, seed=seed + 2)
-    mask = random_mask(2, 4, 5, seed=seed + 3)
+    size = Sizes(seed)
+    B, Tq, Tk, d_k, d_v = size(2), size(4), size(5), size(8), size(3)
+    q, k, v = 2 * randn(B, Tq, d_k, seed=seed), 2 * randn(B, Tk, d_k, seed=seed + 1), randn(B, Tk, d_v, seed=seed + 2)
+    mask = random_mask(B, Tq, Tk, seed=seed + 3)
     result = need(ns, "scaled_dot_product_attention")(q, k, v, mask)
     return returned(result, ("output", "weights")) | afterwards(q=q, k=k, v=v, mask=mask)
 
 
 def attention_properties_inputs(seed: int):
-    """q (3, 5, 6), k (3, 7, 6), v (3, 7, 4) and a random (3, 5, 7) mask: made by the probe, remade by derive."""
-    q, k, v = randn(3, 5, 6, seed=seed), randn(3, 7, 6, seed=seed + 1), randn(3, 7, 4, seed=seed + 2)
-    return q, k, v, random_mask(3, 5, 7, seed=seed + 3)
+    """q (3, 5, 6), k (3, 7, 6), v (3, 7, 4) and a random (3, 5, 7) mask (sizes drawn fresh at
+    grading): made by the probe, remade by derive."""
+    size = Sizes(seed)
+    B, Tq, Tk, d_k, d_v = size(3), size(5), size(7), size(6), size(4)
+    q, k, v = randn(B, Tq, d_k, seed=seed), randn(B, Tk, d_k, seed=seed + 1), randn(B, Tk, d_v, seed=seed + 2)
+    return q, k, v, random_mask(B, Tq, Tk, seed=seed + 3)
 
 
 def probe_attention_properties(ns, seed: int = 7):
@@ -163,26 +233,38 @@ def attention_properties(raw, seed: int = 7):
 # ---------------------------------------------------------------- causal_mask / padding_mask
 
 
-def probe_causal_mask(ns, T: int = 5):
-    return call(ns, "causal_mask", T, returns=("mask",))
+def probe_causal_mask(ns, T: int = 5, low: int = 2, high: int = 12, seed: int = 5):
+    """causal_mask(T), T drawn from [low, high) at grading."""
+    return call(ns, "causal_mask", Sizes(seed)(T, low, high), returns=("mask",))
 
 
-def probe_padding_mask(ns, lengths=(3, 1, 5, 4), T: int = 5):
-    return call(ns, "padding_mask", torch.tensor(lengths), T, returns=("mask",))
+def probe_padding_mask(ns, lengths=(3, 1, 5, 4), T: int = 5, seed: int = 6):
+    """T and the lengths (full, length-1 and padded rows kept so) drawn fresh at grading."""
+    size = Sizes(seed)
+    T_drawn = size(T, 3, 2 * T + 1)
+    return call(ns, "padding_mask", torch.tensor(size.lengths(lengths, T, T_drawn)), T_drawn, returns=("mask",))
 
 
 # ---------------------------------------------------------------- sinusoidal_positional_encoding
 
 
-def probe_positional_encoding(ns, T: int = 6, d_model: int = 8):
-    return call(ns, "sinusoidal_positional_encoding", T, d_model, returns=("pe",))
+def probe_positional_encoding(ns, T: int = 6, d_model: int = 8, seed: int = 8):
+    """T and d_model (even; 2 stays 2) drawn fresh at grading."""
+    size = Sizes(seed)
+    T = size(T, max(2, T // 2), T + T // 4 + 7)
+    half = d_model // 2
+    half = 1 if half == 1 else size(half, max(2, half // 2), 2 * half + 1)
+    return call(ns, "sinusoidal_positional_encoding", T, 2 * half, returns=("pe",))
 
 
 # ---------------------------------------------------------------- LayerNorm
 
 
 def probe_layernorm(ns, shape=(2, 3, 8), eps: float | None = None, scale: float = 1.0, seed: int = 21):
-    """Rows of mean ~3 and std ~`scale`; eps=None keeps the default of the given __init__."""
+    """Rows of mean ~3 and std ~`scale`; eps=None keeps the default of the given __init__. Every
+    dimension drawn fresh at grading (at least 2 features)."""
+    size = Sizes(seed)
+    shape = (*(size(n) for n in shape[:-1]), size(shape[-1], max(2, shape[-1] // 2)))
     kwargs = {} if eps is None else {"eps": eps}
     ln = build(ns, "LayerNorm", shape[-1], seed=seed, **kwargs)
     x = 3 + scale * randn(*shape, seed=seed + 1)
@@ -192,6 +274,8 @@ def probe_layernorm(ns, shape=(2, 3, 8), eps: float | None = None, scale: float 
 def probe_layernorm_stress(ns, shape=(4, 3, 16), mean: float = 1000.0, seed: int = 28):
     """float32 module and rows of mean ~`mean` and std ~1: E[x^2] - E[x]^2 cancels catastrophically
     in float32 (about 0.5 off after normalising, or NaN), the mean of (x - mean)^2 does not."""
+    size = Sizes(seed)
+    shape = (*(size(n) for n in shape[:-1]), size(shape[-1], max(8, shape[-1] // 2)))
     ln = build(ns, "LayerNorm", shape[-1], seed=seed).float()
     x = mean + randn(*shape, seed=seed + 1, dtype=torch.float32)
     return call_module(ln, "LayerNorm", x, returns=("y",))
@@ -200,9 +284,20 @@ def probe_layernorm_stress(ns, shape=(4, 3, 16), mean: float = 1000.0, seed: int
 # ---------------------------------------------------------------- MultiHeadAttention
 
 
+def attention_sizes(size: Sizes, d_model: int, n_heads: int) -> tuple[int, int]:
+    """(d_model, n_heads) drawn fresh at grading, d_model a multiple of n_heads."""
+    heads = size.heads(n_heads)
+    return heads * size.head_dim(d_model // n_heads), heads
+
+
 def probe_mha(ns, B: int = 2, Tq: int = 5, Tk: int | None = None, d_model: int = 8, n_heads: int = 2,
               mask: str = "none", seed: int = 31):
-    """Self-attention when Tk is None, else cross-attention to a (B, Tk, d_model) input."""
+    """Self-attention when Tk is None, else cross-attention to a (B, Tk, d_model) input. Sizes drawn
+    fresh at grading."""
+    size = Sizes(seed)
+    d_model, n_heads = attention_sizes(size, d_model, n_heads)
+    B, Tq = size(B), size(Tq)
+    Tk = None if Tk is None else size(Tk)
     mha = build(ns, "MultiHeadAttention", d_model, n_heads, seed=seed)
     x_q = randn(B, Tq, d_model, seed=seed + 1)
     x_kv = x_q if Tk is None else randn(B, Tk, d_model, seed=seed + 2)
@@ -214,28 +309,42 @@ def probe_mha(ns, B: int = 2, Tq: int = 5, Tk: int | None = None, d_model: int =
 
 def probe_mha_contract(ns, seed: int = 34):
     """Called directly: what came back and the inputs afterwards, raw (see `returned`)."""
-    mha = build(ns, "MultiHeadAttention", 8, 2, seed=seed)
-    x_q, x_kv = randn(2, 3, 8, seed=seed + 1), randn(2, 4, 8, seed=seed + 2)
-    mask = key_mask([4, 2], 4)
+    size = Sizes(seed)
+    d_model, n_heads = attention_sizes(size, 8, 2)
+    Tq, Tk = size(3), size(4, 3)
+    lengths = size.lengths([4, 2], 4, Tk)
+    mha = build(ns, "MultiHeadAttention", d_model, n_heads, seed=seed)
+    x_q, x_kv = randn(len(lengths), Tq, d_model, seed=seed + 1), randn(len(lengths), Tk, d_model, seed=seed + 2)
+    mask = key_mask(lengths, Tk)
     return returned(mha(x_q, x_kv, mask), ("output", "weights")) | afterwards(x_q=x_q, x_kv=x_kv, mask=mask)
 
 
-BATCH_PERMUTATION = (2, 0, 3, 1)
+def batch_permutation(seed: int) -> list[int]:
+    """A seeded permutation of a batch of 3..7 rows (4 on the public inputs) that moves every row (one
+    cycle through all of them): made by the probe, remade by derive."""
+    B = Sizes(seed)(4, 3, 8)
+    order = torch.argsort(randn(B, seed=seed + 3)).tolist()
+    cycle = [0] * B
+    for i, row in enumerate(order):
+        cycle[row] = order[(i + 1) % B]
+    return cycle
 
 
 def probe_mha_batch_permutation(ns, seed: int = 37):
     """The same inputs twice, the second time with the batch rows shuffled (see batch_rows_mixed)."""
-    mha = build(ns, "MultiHeadAttention", 12, 3, seed=seed)
-    x_q, x_kv = randn(4, 5, 12, seed=seed + 1), randn(4, 6, 12, seed=seed + 2)
-    perm = torch.tensor(BATCH_PERMUTATION)
+    size = Sizes(seed + 50)
+    d_model, n_heads = attention_sizes(size, 12, 3)
+    perm = torch.tensor(batch_permutation(seed))
+    mha = build(ns, "MultiHeadAttention", d_model, n_heads, seed=seed)
+    x_q, x_kv = randn(len(perm), size(5), d_model, seed=seed + 1), randn(len(perm), size(6), d_model, seed=seed + 2)
     base = call_module(mha, "MultiHeadAttention", x_q, x_kv, returns=("output", "weights"))
     permuted = call_module(mha, "MultiHeadAttention", x_q[perm], x_kv[perm], returns=("output", "weights"))
     return base | {f"{name}_permuted_batch": value for name, value in permuted.items()}
 
 
-def batch_rows_mixed(raw):
+def batch_rows_mixed(raw, seed: int = 37):
     """Shuffling the batch must shuffle the outputs the same way: batch rows never mix."""
-    perm = list(BATCH_PERMUTATION)
+    perm = batch_permutation(seed)
     return computable(
         output_change=lambda: max_change(raw["output"][perm], raw["output_permuted_batch"]),
         weights_change=lambda: max_change(raw["weights"][perm], raw["weights_permuted_batch"]),
@@ -245,18 +354,32 @@ def batch_rows_mixed(raw):
 # ---------------------------------------------------------------- EncoderBlock
 
 
+def block_sizes(size: Sizes, d_model: int, n_heads: int, d_ff: int) -> tuple[int, int, int]:
+    """(d_model, n_heads, d_ff) drawn fresh at grading."""
+    return (*attention_sizes(size, d_model, n_heads), size(d_ff))
+
+
 def probe_encoder_block(ns, B: int = 2, T: int = 5, d_model: int = 8, n_heads: int = 2, d_ff: int = 16,
                         lengths=None, seed: int = 41):
-    block = build(ns, "EncoderBlock", d_model, n_heads, d_ff, seed=seed)
-    x = randn(B, T, d_model, seed=seed + 1)
-    return call_module(block, "EncoderBlock", x, src_mask=None if lengths is None else key_mask(lengths, T))
+    size = Sizes(seed)
+    dims = block_sizes(size, d_model, n_heads, d_ff)
+    T_drawn = size(T, 3)
+    lengths = None if lengths is None else size.lengths(lengths, T, T_drawn)
+    B = size(B) if lengths is None else len(lengths)
+    block = build(ns, "EncoderBlock", *dims, seed=seed)
+    x = randn(B, T_drawn, dims[0], seed=seed + 1)
+    return call_module(block, "EncoderBlock", x, src_mask=None if lengths is None else key_mask(lengths, T_drawn))
 
 
 def probe_encoder_contract(ns, seed: int = 49):
     """Called directly: what came back and the inputs afterwards, raw (a residual added in place,
     x += ..., changes the caller's x)."""
-    block = build(ns, "EncoderBlock", 8, 2, 16, seed=seed)
-    x, mask = randn(2, 4, 8, seed=seed + 1), key_mask([4, 2], 4)
+    size = Sizes(seed)
+    dims = block_sizes(size, 8, 2, 16)
+    T = size(4, 3)
+    lengths = size.lengths([4, 2], 4, T)
+    block = build(ns, "EncoderBlock", *dims, seed=seed)
+    x, mask = randn(len(lengths), T, dims[0], seed=seed + 1), key_mask(lengths, T)
     return returned(block(x, mask), ("output",)) | afterwards(x=x, src_mask=mask)
 
 
@@ -265,10 +388,18 @@ def real_positions(lengths, T: int) -> torch.Tensor:
     return key_mask(list(lengths), T).view(len(lengths), T, 1)
 
 
+def encoder_padding_sizes(lengths, T: int, seed: int) -> tuple[list[int], int, tuple[int, int, int]]:
+    """(lengths, T, block dims), drawn fresh at grading: made by the probe, remade by derive."""
+    size = Sizes(seed)
+    T_drawn = size(T, 3)
+    return size.lengths(lengths, T, T_drawn), T_drawn, block_sizes(size, 8, 2, 16)
+
+
 def probe_encoder_padding(ns, lengths=(4, 2, 6), T: int = 6, seed: int = 43):
     """The block on x and on x changed at padding positions only (see padding_leaks)."""
-    block = build(ns, "EncoderBlock", 8, 2, 16, seed=seed)
-    x = randn(len(lengths), T, 8, seed=seed + 1)
+    lengths, T, dims = encoder_padding_sizes(lengths, T, seed)
+    block = build(ns, "EncoderBlock", *dims, seed=seed)
+    x = randn(len(lengths), T, dims[0], seed=seed + 1)
     moved = torch.where(real_positions(lengths, T), x, x + 3 * randn(*x.shape, seed=seed + 2))
     mask = key_mask(list(lengths), T)
     return (call_module(block, "EncoderBlock", x, src_mask=mask)
@@ -277,6 +408,7 @@ def probe_encoder_padding(ns, lengths=(4, 2, 6), T: int = 6, seed: int = 43):
 
 def padding_leaks(raw, lengths=(4, 2, 6), T: int = 6, seed: int = 43):
     """Changing the inputs at padding positions must leave the outputs at real positions unchanged."""
+    lengths, T, _ = encoder_padding_sizes(lengths, T, seed)
     real = real_positions(lengths, T).numpy()
     return computable(real_positions_change=lambda: max_change(raw["output"] * real,
                                                                raw["output_padding_changed"] * real))
@@ -287,32 +419,54 @@ def padding_leaks(raw, lengths=(4, 2, 6), T: int = 6, seed: int = 43):
 
 def probe_decoder_block(ns, B: int = 2, Tt: int = 5, Ts: int = 6, d_model: int = 8, n_heads: int = 2,
                         d_ff: int = 16, lengths=(6, 3), seed: int = 51):
-    block = build(ns, "DecoderBlock", d_model, n_heads, d_ff, seed=seed)
-    x = randn(B, Tt, d_model, seed=seed + 1)
-    memory = randn(B, Ts, d_model, seed=seed + 2)
-    mask = None if lengths is None else key_mask(list(lengths), Ts)
+    size = Sizes(seed)
+    dims = block_sizes(size, d_model, n_heads, d_ff)
+    Tt, Ts_drawn = size(Tt), size(Ts, 3)
+    lengths = None if lengths is None else size.lengths(lengths, Ts, Ts_drawn)
+    B = size(B) if lengths is None else len(lengths)
+    block = build(ns, "DecoderBlock", *dims, seed=seed)
+    x = randn(B, Tt, dims[0], seed=seed + 1)
+    memory = randn(B, Ts_drawn, dims[0], seed=seed + 2)
+    mask = None if lengths is None else key_mask(lengths, Ts_drawn)
     return call_module(block, "DecoderBlock", x, memory, src_mask=mask)
 
 
 def probe_decoder_contract(ns, seed: int = 52):
     """Called directly: what came back and the inputs afterwards, raw (see probe_encoder_contract)."""
-    block = build(ns, "DecoderBlock", 8, 2, 16, seed=seed)
-    x, memory, mask = randn(2, 4, 8, seed=seed + 1), randn(2, 5, 8, seed=seed + 2), key_mask([5, 3], 5)
+    size = Sizes(seed)
+    dims = block_sizes(size, 8, 2, 16)
+    Tt, Ts = size(4), size(5, 3)
+    lengths = size.lengths([5, 3], 5, Ts)
+    block = build(ns, "DecoderBlock", *dims, seed=seed)
+    x, memory = randn(len(lengths), Tt, dims[0], seed=seed + 1), randn(len(lengths), Ts, dims[0], seed=seed + 2)
+    mask = key_mask(lengths, Ts)
     return returned(block(x, memory, mask), ("output",)) | afterwards(x=x, memory=memory, src_mask=mask)
+
+
+def causality_sizes(T: int, t: int, seed: int) -> tuple[int, int]:
+    """(T, t), drawn fresh at grading (t = 1 stays 1, otherwise 2..T-1): made by the probe, remade by derive."""
+    size = Sizes(seed)
+    T = size(T, max(3, t + 1))
+    return T, 1 if t == 1 else size.within(t, 2, T)
 
 
 def probe_decoder_causality(ns, T: int = 6, t: int = 3, seed: int = 53):
     """The block on x and on x changed at target positions >= t (see decoder_causality)."""
-    block = build(ns, "DecoderBlock", 8, 2, 16, seed=seed)
-    x, memory = randn(2, T, 8, seed=seed + 1), randn(2, 4, 8, seed=seed + 2)
+    T, t = causality_sizes(T, t, seed)
+    size = Sizes(seed + 50)
+    dims = block_sizes(size, 8, 2, 16)
+    B, Ts = size(2), size(4)
+    block = build(ns, "DecoderBlock", *dims, seed=seed)
+    x, memory = randn(B, T, dims[0], seed=seed + 1), randn(B, Ts, dims[0], seed=seed + 2)
     moved = x.clone()
-    moved[:, t:] += 3 * randn(2, T - t, 8, seed=seed + 3)
+    moved[:, t:] += 3 * randn(B, T - t, dims[0], seed=seed + 3)
     return (call_module(block, "DecoderBlock", x, memory)
             | call_module(block, "DecoderBlock", moved, memory, returns=("output_later_targets_changed",)))
 
 
 def decoder_causality(raw, T: int = 6, t: int = 3, seed: int = 53):
     """Outputs before t must not move; outputs from t on must."""
+    T, t = causality_sizes(T, t, seed)
     before, after = "output", "output_later_targets_changed"
     return computable(earlier_positions_change=lambda: max_change(raw[before][:, :t], raw[after][:, :t]),
                       later_positions_move=lambda: max_change(raw[before][:, t:], raw[after][:, t:]) > 1e-3)
@@ -320,10 +474,15 @@ def decoder_causality(raw, T: int = 6, t: int = 3, seed: int = 53):
 
 def probe_decoder_memory_padding(ns, lengths=(5, 2), Ts: int = 5, seed: int = 55):
     """The block with the encoder memory as is and changed at padding positions (see memory_padding_leaks)."""
-    block = build(ns, "DecoderBlock", 8, 2, 16, seed=seed)
-    x, memory = randn(2, 4, 8, seed=seed + 1), randn(2, Ts, 8, seed=seed + 2)
-    moved = torch.where(real_positions(lengths, Ts), memory, memory + 3 * randn(2, Ts, 8, seed=seed + 3))
-    mask = key_mask(list(lengths), Ts)
+    size = Sizes(seed)
+    dims = block_sizes(size, 8, 2, 16)
+    Tt, Ts_drawn = size(4), size(Ts, 3)
+    lengths = size.lengths(lengths, Ts, Ts_drawn)
+    B, Ts = len(lengths), Ts_drawn
+    block = build(ns, "DecoderBlock", *dims, seed=seed)
+    x, memory = randn(B, Tt, dims[0], seed=seed + 1), randn(B, Ts, dims[0], seed=seed + 2)
+    moved = torch.where(real_positions(lengths, Ts), memory, memory + 3 * randn(B, Ts, dims[0], seed=seed + 3))
+    mask = key_mask(lengths, Ts)
     return (call_module(block, "DecoderBlock", x, memory, src_mask=mask)
             | call_module(block, "DecoderBlock", x, moved, src_mask=mask, returns=("output_padding_memory_changed",)))
 
@@ -338,10 +497,22 @@ def memory_padding_leaks(raw):
 TINY = dict(vocab_size=11, d_model=16, n_heads=2, d_ff=32, n_layers=2, max_len=12)
 
 
-def tiny_model(ns, seed: int, **sizes) -> torch.nn.Module:
+def tiny_config(size: Sizes, longest: int, **sizes) -> dict:
+    """TINY (with `sizes` over it), every size drawn fresh at grading: a vocabulary of 8..15 tokens,
+    room for `longest` positions (drawn first), one layer staying one."""
+    config = TINY | sizes
+    n_heads = size.heads(config["n_heads"])
+    half = config["d_model"] // config["n_heads"] // 2  # an even d_model: the positional table needs one
+    d_model = n_heads * 2 * size(half, max(1, half // 2), half + half // 2 + 1)
+    layers = config["n_layers"]
+    return dict(vocab_size=size(config["vocab_size"], 8, 16), d_model=d_model, n_heads=n_heads,
+                d_ff=size(config["d_ff"]), n_layers=1 if layers == 1 else size(layers, 2, 4),
+                max_len=size.within(config["max_len"], longest, longest + 6))
+
+
+def tiny_model(ns, seed: int, config: dict) -> torch.nn.Module:
     """The learner's model with seeded weights; `pos` gets seeded random rows (any table must be
     added as given, and a positional-encoding bug is not counted twice)."""
-    config = TINY | sizes
     model = build(ns, "Seq2SeqTransformer", seed=seed, **config)
     with torch.no_grad():
         model.pos.copy_(randn(config["max_len"], config["d_model"], seed=seed + 100))
@@ -350,27 +521,47 @@ def tiny_model(ns, seed: int, **sizes) -> torch.nn.Module:
 
 def probe_seq2seq_logits(ns, lengths=(7, 4, 2), Ts: int = 7, Tt: int = 5, use_lengths: bool = True,
                          seed: int = 61, **sizes):
-    model = tiny_model(ns, seed, **sizes)
-    V = (TINY | sizes)["vocab_size"]
-    src = randint(3, V, (len(lengths), Ts), seed=seed + 1)
+    size = Sizes(seed)
+    Ts_drawn, Tt = size(Ts, 3), size(Tt)
+    lengths = size.lengths(lengths, Ts, Ts_drawn)
+    config = tiny_config(size, max(Ts_drawn, Tt), **sizes)
+    model = tiny_model(ns, seed, config)
+    V = config["vocab_size"]
+    src = randint(3, V, (len(lengths), Ts_drawn), seed=seed + 1)
     tgt = randint(3, V, (len(lengths), Tt), seed=seed + 2)
     src_lengths = torch.tensor(lengths) if use_lengths else None
     with torch.no_grad():
         return call_module(model, "Seq2SeqTransformer", src, tgt, src_lengths=src_lengths, returns=("logits",))
 
 
-LATER = 4  # seq2seq_properties changes the target tokens from this position on
+LATER = 4  # seq2seq_properties changes the target tokens from this position on (public inputs)
+
+
+def seq2seq_properties_sizes(seed: int) -> dict:
+    """Batch, lengths, model sizes and the first changed target position, drawn fresh at grading:
+    made by the probe, remade by derive."""
+    size = Sizes(seed)
+    Ts, Tt = size(6, 3), size(7, 3)
+    lengths = size.lengths([6, 3], 6, Ts)
+    return dict(Ts=Ts, Tt=Tt, lengths=lengths, later=size.within(LATER, 1, Tt), config=tiny_config(size, max(Ts, Tt)))
 
 
 def probe_seq2seq_properties(ns, seed: int = 63):
     """Logits for a base input and for three changed copies (see seq2seq_properties)."""
-    model = tiny_model(ns, seed)
-    src, tgt = randint(3, 11, (2, 6), seed=seed + 1), randint(3, 11, (2, 7), seed=seed + 2)
-    lengths = torch.tensor([6, 3])
+    sizes = seq2seq_properties_sizes(seed)
+    model = tiny_model(ns, seed, sizes["config"])
+    V, B, at = sizes["config"]["vocab_size"], len(sizes["lengths"]), sizes["later"]
+    src, tgt = randint(3, V, (B, sizes["Ts"]), seed=seed + 1), randint(3, V, (B, sizes["Tt"]), seed=seed + 2)
+    lengths = torch.tensor(sizes["lengths"])
+
+    def another(tokens):  # another ordinary token (ids 3..V-1)
+        return (tokens + 1 - 3) % (V - 3) + 3
+
     later, padded, real = tgt.clone(), src.clone(), src.clone()
-    later[:, LATER:] = (later[:, LATER:] + 1 - 3) % 8 + 3  # another ordinary token (ids 3..10)
-    padded[1, 3:] = (padded[1, 3:] + 1 - 3) % 8 + 3
-    real[:, 0] = (real[:, 0] + 1 - 3) % 8 + 3
+    later[:, at:] = another(later[:, at:])
+    for row, n in enumerate(sizes["lengths"]):
+        padded[row, n:] = another(padded[row, n:])
+    real[:, 0] = another(real[:, 0])
     runs = {"logits": (src, tgt), "logits_later_targets_changed": (src, later),
             "logits_source_padding_changed": (padded, tgt), "logits_first_source_token_changed": (real, tgt)}
     outputs = {}
@@ -382,10 +573,11 @@ def probe_seq2seq_properties(ns, seed: int = 63):
 
 def seq2seq_properties(raw, seed: int = 63):
     """Causal in the target, blind to source padding, sensitive to the real source tokens."""
+    at = seq2seq_properties_sizes(seed)["later"]
     return computable(
         logits_shape=lambda: np.array(raw["logits"].shape),
         earlier_logits_change_when_later_targets_change=lambda: max_change(
-            raw["logits"][:, :LATER], raw["logits_later_targets_changed"][:, :LATER]),
+            raw["logits"][:, :at], raw["logits_later_targets_changed"][:, :at]),
         logits_change_when_padding_changes=lambda: max_change(raw["logits"], raw["logits_source_padding_changed"]),
         logits_move_when_a_source_token_changes=lambda: max_change(
             raw["logits"], raw["logits_first_source_token_changed"]) > 1e-3,
@@ -419,11 +611,23 @@ class ScriptedModel(torch.nn.Module):
         return self.decode(tgt, self.encode(src, src_mask), src_mask)
 
 
+def special_ids(size: Sizes, vocab_size: int, public_vocab: int, bos_id: int, eos_id: int) -> tuple[int, int]:
+    """(bos_id, eos_id), two different ids drawn fresh at grading."""
+    bos = size.within(bos_id, 0, vocab_size)
+    return bos, (bos + size.within((eos_id - bos_id) % public_vocab, 1, vocab_size)) % vocab_size
+
+
 def probe_greedy_scripted(ns, B: int = 6, Ts: int = 5, max_len: int = 8, vocab_size: int = 9,
                           bos_id: int = 1, eos_id: int = 2, lengths=None, seed: int = 71):
-    src = randint(3, vocab_size, (B, Ts), seed=seed)
+    """Batch, source length, steps (1 stays 1), vocabulary and BOS/EOS ids drawn fresh at grading."""
+    size = Sizes(seed)
+    Ts_drawn, steps, V = size(Ts, 3), 1 if max_len == 1 else size(max_len, 3), size(vocab_size, 5, 16)
+    bos, eos = special_ids(size, V, vocab_size, bos_id, eos_id)
+    lengths = None if lengths is None else size.lengths(lengths, Ts, Ts_drawn)
+    B = size(B) if lengths is None else len(lengths)
+    src = randint(3, V, (B, Ts_drawn), seed=seed)
     src_lengths = None if lengths is None else torch.tensor(lengths)
-    return call(ns, "greedy_decode", ScriptedModel(vocab_size), src, max_len, bos_id, eos_id,
+    return call(ns, "greedy_decode", ScriptedModel(V), src, steps, bos, eos,
                 src_lengths=src_lengths, returns=("tokens",))
 
 

@@ -11,7 +11,7 @@ from functools import partial
 import torch
 
 from coursekit.checks import Check, sibling_module
-from coursekit.probing import build, call, generator, randint
+from coursekit.probing import build, call, choose, generator, randint
 
 public = sibling_module(__file__, "public")
 
@@ -23,21 +23,28 @@ OTHER_ROWS = (
 
 
 def probe_generate_with_gpt(ns, seed: int = 91):
-    """A tiny GPT (block_size 6, the answer key's while generate is checked) asked for more tokens
-    than its context holds."""
-    model = build(ns, "GPT", seed=seed, vocab_size=9, block_size=6, n_layer=1, n_head=2, d_model=8)
-    idx = randint(0, 9, (2, 4), seed=seed + 1)
-    return call(ns, "generate", model, idx, 7, temperature=0.8, top_k=6, generator=generator(seed + 2),
-                returns=("tokens",))
+    """A tiny GPT (block_size 6 on the public-style sizes, the answer key's while generate is checked)
+    asked for more tokens than its context holds; every size drawn fresh when grading."""
+    V, block_size, n_head = public.around(9, 4, seed=seed + 500), choose(6, 3, 10, seed=seed + 501), \
+        choose(2, 1, 3, seed=seed + 502)
+    model = build(ns, "GPT", seed=seed, vocab_size=V, block_size=block_size, n_layer=choose(1, 1, 3, seed=seed + 503),
+                  n_head=n_head, d_model=n_head * choose(4, 2, 7, seed=seed + 504))
+    T = choose(4, 1, block_size + 1, seed=seed + 505)
+    idx = randint(0, V, (public.around(2, 1, seed=seed + 506), T), seed=seed + 1)
+    new = choose(7, block_size - T + 1, block_size + 5, seed=seed + 507)  # more than the context holds
+    return call(ns, "generate", model, idx, new, temperature=0.8, top_k=public.fresh_top_k(6, V, seed=seed + 508),
+                generator=generator(seed + 2), returns=("tokens",))
 
 
-def probe_mask_single_row(ns):
+def probe_mask_single_row(ns, seed: int = 131):
     """A 1-D sequence with default mask_prob, repeated specials and the [MASK] id among them."""
-    ids = randint(0, 30, (60,), seed=131)
-    ids[::7] = 30
-    ids[5::11] = 31
+    V = public.around(30, 4, seed=seed + 500)
+    ids = randint(0, V, (public.around(60, 12, seed=seed + 501),), seed=seed)
+    ids[::7] = V
+    ids[5::11] = V + 1
     torch.manual_seed(0)
-    return call(ns, "mask_tokens", ids, (30, 31, 32), 30, 32, generator=generator(132), returns=("inputs", "labels"))
+    return call(ns, "mask_tokens", ids, (V, V + 1, V + 2), V, V + 2, generator=generator(seed + 1),
+                returns=("inputs", "labels"))
 
 
 def sampling(seed: int, rows=public.ROWS, **options) -> dict:
@@ -89,7 +96,7 @@ CHECKS = [
     Check("bert_logits_other_weights", "BERT", partial(public.probe_model_logits, name="BERT", seed=119), points=2,
           description="tiny BERT with other seeded weights"),
     Check("bert_is_bidirectional_last_token", "BERT",
-          **public.paired(public.probe_model_dependence, public.positions_moved, name="BERT", seed=121, position=7),
+          **public.paired(public.probe_model_dependence, public.positions_moved, name="BERT", seed=121, position=-1),
           points=1, description="changing the last token changes every position"),
     Check("bert_train_mode_dropout", "BERT", partial(public.probe_model_train_mode, name="BERT", seed=122), points=1,
           description="a tiny BERT with dropout 0.3 in train mode, dropout drawn from a seeded RNG"),
@@ -100,7 +107,9 @@ CHECKS = [
           description="no options: the model's own distribution"),
     Check("sample_temperature_high", "sample_next_token", **sampling(125, OTHER_ROWS, temperature=2.0), points=1,
           **public.SAMPLING_TOLERANCE, description="temperature 2 flattens"),
-    Check("sample_top_k_ties", "sample_next_token", **sampling(127, public.TIED_ROWS, top_k=2), points=1,
+    # k from [2, 4): the k-th largest probability ties with the next one in the first row (in both for k = 2)
+    Check("sample_top_k_ties", "sample_next_token", **sampling(127, public.TIED_ROWS, top_k=2, k_range=(2, 4)),
+          points=1,
           **public.SAMPLING_TOLERANCE,
           description="top-k 2 where logits tie with the 2nd largest: every tied token is kept"),
     Check("sample_top_k_at_least_vocab", "sample_next_token", **sampling(129, OTHER_ROWS, top_k=10), points=1,

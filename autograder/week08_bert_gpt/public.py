@@ -23,6 +23,11 @@ and what its arguments hold afterwards as raw outputs, so that the mistake catal
 those mistakes. Dtypes stated in a docstring (get_batch's int64 ids, sample_next_token's long
 tokens) are exact. The models are also run with dropout > 0 in eval mode (must equal dropout 0)
 and in train mode from a seeded RNG; train_step is given a model left in eval mode.
+
+Fresh inputs: besides the seeded tensors, every size a probe uses (lengths, batch sizes, vocabulary
+sizes, block sizes, model widths, k for top-k, step counts, the schedule's warmup and steps) is drawn
+with `choose` (`around` below): the value named here on the public inputs, a fresh one of the same
+kind when grading. A derive that needs a size remakes it with the same helper and seed.
 """
 
 from __future__ import annotations
@@ -36,9 +41,24 @@ import torch
 import torch.nn.functional as F
 
 from coursekit.checks import Check
-from coursekit.probing import build, call, generator, mixed, need, randint, randn, seeded_weights
+from coursekit.probing import build, call, choose, generator, mixed, need, randint, randn, seeded_weights
 
 # ---------------------------------------------------------------- helpers
+
+
+def around(public: int, low: int, *, seed: int) -> int:
+    """A size: `public` on the public inputs, fresh from [low, max(2 * public, low)] when grading."""
+    return choose(public, low, max(2 * public, low) + 1, seed=seed)
+
+
+def fresh_top_k(top_k: int | None, V: int, *, seed: int, k_range: tuple[int, int] | None = None) -> int | None:
+    """k for top-k over V tokens, fresh of the same kind: None and 0 (off) stay; k >= V (nothing
+    removed) stays >= V; otherwise a k that removes something, from [2, V) or `k_range`."""
+    if top_k is None or top_k == 0:
+        return top_k
+    if k_range is None:
+        k_range = (V, 2 * V + 1) if top_k >= V else (min(2, V - 1), V)
+    return choose(top_k, *k_range, seed=seed)
 
 
 def computable(**properties) -> dict[str, np.ndarray]:
@@ -96,7 +116,9 @@ def afterwards(**inputs: torch.Tensor) -> dict:
 
 
 def probe_get_batch_values(ns, n: int = 50, block_size: int = 6, batch_size: int = 5, seed: int = 11):
-    data = randint(0, 40, (n,), seed=seed)
+    block_size, starts = around(block_size, 1, seed=seed + 500), around(n - block_size, 1, seed=seed + 501)
+    n, batch_size = block_size + starts, around(batch_size, 1, seed=seed + 502)
+    data = randint(0, around(40, 5, seed=seed + 503), (n,), seed=seed)
     torch.manual_seed(0)  # an implementation that ignores `generator` still gives a fixed answer
     return call(ns, "get_batch", data, block_size, batch_size, generator=generator(seed), returns=("x", "y"))
 
@@ -106,19 +128,33 @@ def window_data(n: int) -> torch.Tensor:
     return torch.arange(n) * 3
 
 
+def window_sizes(n: int, block_size: int, batch_size: int) -> tuple[int, int, int, int]:
+    """(n, block_size, batch_size, small batch): the number of starts n - block_size stays small
+    (between half and 1.5 times the public one, at least 2) and the large batch large enough that
+    every start is drawn."""
+    starts = n - block_size
+    block_size = choose(block_size, max(1, block_size // 2), 2 * block_size + 1, seed=710)
+    starts = choose(starts, max(2, starts // 2), starts + starts // 2 + 1, seed=711)
+    batch_size = choose(batch_size, batch_size, batch_size + batch_size // 2, seed=712)
+    return block_size + starts, block_size, batch_size, choose(8, 2, 17, seed=713)
+
+
 def probe_get_batch_properties(ns, n: int = 20, block_size: int = 4, batch_size: int = 500):
     """A large batch, then two small ones from equal generators with the global RNG moved in between."""
+    n, block_size, batch_size, small = window_sizes(n, block_size, batch_size)
     data = window_data(n)
     outputs = call(ns, "get_batch", data, block_size, batch_size, generator=generator(5), returns=("x", "y"))
     torch.manual_seed(1)
-    outputs |= call(ns, "get_batch", data, block_size, 8, generator=generator(6), returns=("first_x", "first_y"))
+    outputs |= call(ns, "get_batch", data, block_size, small, generator=generator(6),
+                    returns=("first_x", "first_y"))
     torch.manual_seed(2)  # the global RNG moved: a seeded generator must still give the same batch
-    return outputs | call(ns, "get_batch", data, block_size, 8, generator=generator(6),
+    return outputs | call(ns, "get_batch", data, block_size, small, generator=generator(6),
                           returns=("second_x", "second_y"))
 
 
 def batch_properties(raw, n: int = 20, block_size: int = 4, batch_size: int = 500):
     """Which window starts were drawn; y is x one token later; equal generators give equal batches."""
+    n, block_size, batch_size, _ = window_sizes(n, block_size, batch_size)
     x, y = raw.get("x"), raw.get("y")
     return computable(
         starts_drawn=lambda: np.isin(np.arange(n), integers(x)[:, 0] // 3),
@@ -131,7 +167,13 @@ def batch_properties(raw, n: int = 20, block_size: int = 4, batch_size: int = 50
 # ---------------------------------------------------------------- causal_lm_loss
 
 
+def loss_sizes(B: int, T: int, V: int, seed: int) -> tuple[int, int, int]:
+    """Fresh (B, T, V) for a loss probe: at least one sequence of two tokens over two ids."""
+    return around(B, 1, seed=seed + 500), around(T, 2, seed=seed + 501), around(V, 2, seed=seed + 502)
+
+
 def probe_causal_lm_loss(ns, B: int = 3, T: int = 7, V: int = 11, seed: int = 21):
+    B, T, V = loss_sizes(B, T, V, seed)
     logits = randn(B, T, V, seed=seed)
     ids = randint(0, V, (B, T), seed=seed + 1)
     return call(ns, "causal_lm_loss", logits, ids, returns=("loss",))
@@ -139,6 +181,7 @@ def probe_causal_lm_loss(ns, B: int = 3, T: int = 7, V: int = 11, seed: int = 21
 
 def probe_causal_lm_loss_perfect(ns, B: int = 2, T: int = 9, V: int = 7, seed: int = 23):
     """Logits at t strongly favour ids[:, t+1]: the shifted loss is small (~0.03, not 0), any other is large."""
+    B, T, V = loss_sizes(B, T, V, seed)
     ids = randint(0, V, (B, T), seed=seed)
     logits = randn(B, T, V, seed=seed + 1)
     logits[:, :-1] += 6.0 * F.one_hot(ids[:, 1:], V).double()
@@ -148,6 +191,7 @@ def probe_causal_lm_loss_perfect(ns, B: int = 2, T: int = 9, V: int = 7, seed: i
 def probe_causal_lm_loss_stress(ns, B: int = 3, T: int = 6, V: int = 9, seed: int = 25):
     """float32 logits of spread ~100: many targets get a softmax probability below float32's
     smallest number, so log(softmax(.)) is -inf there; log_softmax (or F.cross_entropy) is not."""
+    B, T, V = loss_sizes(B, T, V, seed)
     logits = 100 * randn(B, T, V, seed=seed, dtype=torch.float32)
     ids = randint(0, V, (B, T), seed=seed + 1)
     return call(ns, "causal_lm_loss", logits, ids, returns=("loss",))
@@ -155,42 +199,55 @@ def probe_causal_lm_loss_stress(ns, B: int = 3, T: int = 6, V: int = 9, seed: in
 
 # ---------------------------------------------------------------- mask_tokens
 
-SPECIALS = (20, 21, 22)  # [CLS], [SEP], [MASK] after 20 ordinary tokens
+def special_ids(seed: int) -> tuple[int, tuple[int, int, int]]:
+    """(V, ([CLS], [SEP], [MASK])): V ordinary tokens (20 on the public inputs), the specials after them."""
+    V = around(20, 4, seed=seed)
+    return V, (V, V + 1, V + 2)
 
 
 def probe_mask_tokens_values(ns, B: int = 4, T: int = 25, mask_prob: float | None = 0.3, seed: int = 31):
-    ids = randint(0, 20, (B, T), seed=seed)
-    ids[:, 0], ids[:, -1] = 20, 21  # [CLS] ... [SEP]
+    B, T = around(B, 1, seed=seed + 500), around(T, 3, seed=seed + 501)
+    V, specials = special_ids(seed + 502)
+    ids = randint(0, V, (B, T), seed=seed)
+    ids[:, 0], ids[:, -1] = specials[0], specials[1]  # [CLS] ... [SEP]
     kwargs = {} if mask_prob is None else {"mask_prob": mask_prob}
     torch.manual_seed(0)
-    return call(ns, "mask_tokens", ids, list(SPECIALS), 20, 22, generator=generator(seed), **kwargs,
+    return call(ns, "mask_tokens", ids, list(specials), V, specials[2], generator=generator(seed), **kwargs,
                 returns=("inputs", "labels"))
 
 
 def probe_mask_tokens_contract(ns, seed: int = 35):
     """Called directly: what came back and the ids afterwards, raw (masking written into ids changes
     the caller's batch)."""
-    ids = randint(0, 20, (3, 12), seed=seed)
-    ids[:, 0], ids[:, -1] = 20, 21
-    result = need(ns, "mask_tokens")(ids, list(SPECIALS), 20, 22, 0.5, generator(seed + 1))
+    V, specials = special_ids(seed + 502)
+    ids = randint(0, V, (around(3, 1, seed=seed + 500), around(12, 3, seed=seed + 501)), seed=seed)
+    ids[:, 0], ids[:, -1] = specials[0], specials[1]
+    result = need(ns, "mask_tokens")(ids, list(specials), V, specials[2], 0.5, generator(seed + 1))
     return returned(result, ("inputs", "labels")) | afterwards(ids=ids)
 
 
-RATES_V, RATES_SPECIALS, RATES_MASK_ID = 50, (50, 51), 52
+def rates_vocabulary(seed: int) -> tuple[int, tuple[int, int], int]:
+    """(V, specials, mask id): 50 ordinary tokens on the public inputs, then two specials and [MASK]."""
+    V = choose(50, 20, 81, seed=seed + 500)
+    return V, (V, V + 1), V + 2
 
 
 def rates_inputs(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """50,000 ids (100, 500) of 50 ordinary tokens, ~10% of them special: (ids, is_special)."""
-    ids = randint(0, RATES_V, (100, 500), seed=seed)
+    """~50,000 ids ((100, 500) on the public inputs) of V ordinary tokens, ~10% of them special:
+    (ids, is_special)."""
+    V, specials, _ = rates_vocabulary(seed)
+    shape = (choose(100, 80, 121, seed=seed + 501), choose(500, 400, 601, seed=seed + 502))
+    ids = randint(0, V, shape, seed=seed)
     is_special = torch.rand(ids.shape, generator=generator(seed + 1)) < 0.1
-    ids[is_special] = randint(RATES_V, RATES_V + len(RATES_SPECIALS), (int(is_special.sum()),), seed=seed + 2)
+    ids[is_special] = randint(V, V + len(specials), (int(is_special.sum()),), seed=seed + 2)
     return ids, is_special
 
 
 def probe_mask_tokens_rates(ns, mask_prob: float = 0.15, seed: int = 33):
     """mask_tokens on rates_inputs(seed); masking_rates judges the result."""
     ids, _ = rates_inputs(seed)
-    return call(ns, "mask_tokens", ids, list(RATES_SPECIALS), RATES_V, RATES_MASK_ID, mask_prob, generator(seed + 3),
+    V, specials, mask_id = rates_vocabulary(seed)
+    return call(ns, "mask_tokens", ids, list(specials), V, mask_id, mask_prob, generator(seed + 3),
                 returns=("inputs", "labels"))
 
 
@@ -202,7 +259,8 @@ def masking_rates(raw, mask_prob: float = 0.15, seed: int = 33):
     ids, is_special = (t.numpy() for t in rates_inputs(seed))
     inputs, labels = raw.get("inputs"), raw.get("labels")
     ordinary = ~is_special
-    V, n = RATES_V, int(ordinary.sum())
+    V, _, mask_id = rates_vocabulary(seed)
+    n = int(ordinary.sum())
 
     def chosen():
         if np.shape(labels) != ids.shape or np.shape(inputs) != ids.shape:
@@ -223,14 +281,14 @@ def masking_rates(raw, mask_prob: float = 0.15, seed: int = 33):
 
     return computable(
         chosen_rate_ok=lambda: near(chosen()[ordinary].mean(), mask_prob, n),
-        mask_share_ok=lambda: share_near(inputs == RATES_MASK_ID, 0.8),
-        random_share_ok=lambda: share_near((inputs != ids) & (inputs != RATES_MASK_ID), 0.1 * (1 - 1 / V)),
+        mask_share_ok=lambda: share_near(inputs == mask_id, 0.8),
+        random_share_ok=lambda: share_near((inputs != ids) & (inputs != mask_id), 0.1 * (1 - 1 / V)),
         unchanged_share_ok=lambda: share_near(inputs == ids, 0.1 + 0.1 / V),
         chosen_independently_ok=neighbours_chosen,
         specials_never_chosen=lambda: not chosen()[is_special].any() and same(inputs[is_special], ids[is_special]),
         labels_are_originals=lambda: same(labels[chosen()], ids[chosen()]),
         others_unchanged=lambda: same(inputs[~chosen()], ids[~chosen()]),
-        random_tokens_in_vocab=lambda: bool((((inputs >= 0) & (inputs < V)) | (inputs == RATES_MASK_ID))[chosen()]
+        random_tokens_in_vocab=lambda: bool((((inputs >= 0) & (inputs < V)) | (inputs == mask_id))[chosen()]
                                             .all()),
     )
 
@@ -246,6 +304,7 @@ def masked_labels(B: int, T: int, V: int, keep: float, seed: int) -> torch.Tenso
 
 
 def probe_masked_lm_loss(ns, B: int = 3, T: int = 9, V: int = 13, keep: float = 0.3, seed: int = 41):
+    B, T, V = loss_sizes(B, T, V, seed)
     logits = randn(B, T, V, seed=seed)
     labels = masked_labels(B, T, V, keep, seed + 1)
     return call(ns, "masked_lm_loss", logits, labels, returns=("loss",))
@@ -253,9 +312,10 @@ def probe_masked_lm_loss(ns, B: int = 3, T: int = 9, V: int = 13, keep: float = 
 
 def probe_masked_lm_loss_ignores(ns, seed: int = 43):
     """The loss, and the loss with the logits at unpredicted positions changed (see loss_unchanged)."""
-    logits = randn(2, 8, 6, seed=seed)
-    labels = masked_labels(2, 8, 6, 0.25, seed + 1)
-    moved = logits + 5.0 * randn(2, 8, 6, seed=seed + 2) * (labels == -100).unsqueeze(-1)
+    B, T, V = loss_sizes(2, 8, 6, seed)
+    logits = randn(B, T, V, seed=seed)
+    labels = masked_labels(B, T, V, 0.25, seed + 1)
+    moved = logits + 5.0 * randn(B, T, V, seed=seed + 2) * (labels == -100).unsqueeze(-1)
     return (call(ns, "masked_lm_loss", logits, labels, returns=("loss",))
             | call(ns, "masked_lm_loss", moved, labels, returns=("loss_unpredicted_logits_changed",)))
 
@@ -268,6 +328,7 @@ def loss_unchanged(raw, seed: int = 43):
 
 def probe_masked_lm_loss_stress(ns, B: int = 3, T: int = 8, V: int = 9, keep: float = 0.5, seed: int = 45):
     """float32 logits of spread ~100 (see probe_causal_lm_loss_stress)."""
+    B, T, V = loss_sizes(B, T, V, seed)
     logits = 100 * randn(B, T, V, seed=seed, dtype=torch.float32)
     labels = masked_labels(B, T, V, keep, seed + 1)
     return call(ns, "masked_lm_loss", logits, labels, returns=("loss",))
@@ -278,13 +339,25 @@ def probe_masked_lm_loss_stress(ns, B: int = 3, T: int = 8, V: int = 9, keep: fl
 TINY = dict(vocab_size=11, block_size=8, n_layer=2, n_head=2, d_model=12)
 
 
+def tiny(seed: int) -> dict:
+    """A tiny model's configuration: TINY on the public inputs; when grading, fresh sizes (block_size
+    at least 6, so that the token at position 5 exists; d_model a multiple of n_head)."""
+    n_head = choose(TINY["n_head"], 1, 4, seed=seed + 300)
+    return dict(vocab_size=around(TINY["vocab_size"], 5, seed=seed + 301),
+                block_size=choose(TINY["block_size"], 6, 13, seed=seed + 302),
+                n_layer=choose(TINY["n_layer"], 1, 4, seed=seed + 303),
+                n_head=n_head, d_model=n_head * choose(TINY["d_model"] // TINY["n_head"], 2, 9, seed=seed + 304))
+
+
 def probe_model_logits(ns, name: str = "GPT", seed: int = 51, dropout: float | None = None):
-    """Logits for T = 8 and T = 5. With `dropout`, the model is built with it and left in eval mode
-    (build's default): dropout must then change nothing."""
+    """Logits for T = block_size (8) and a shorter T (5). With `dropout`, the model is built with it and
+    left in eval mode (build's default): dropout must then change nothing."""
     kwargs = {} if dropout is None else {"dropout": dropout}
-    model = build(ns, name, seed=seed, **TINY, **kwargs)
-    full = randint(0, 11, (2, 8), seed=seed + 1)
-    short = randint(0, 11, (3, 5), seed=seed + 2)
+    config = tiny(seed)
+    V, T = config["vocab_size"], config["block_size"]
+    model = build(ns, name, seed=seed, **config, **kwargs)
+    full = randint(0, V, (around(2, 1, seed=seed + 305), T), seed=seed + 1)
+    short = randint(0, V, (around(3, 1, seed=seed + 306), choose(5, 1, T, seed=seed + 307)), seed=seed + 2)
     with torch.no_grad():
         return (call_module(model, name, full, returns=("logits_full",))
                 | call_module(model, name, short, returns=("logits_short",)))
@@ -293,8 +366,9 @@ def probe_model_logits(ns, name: str = "GPT", seed: int = 51, dropout: float | N
 def probe_model_train_mode(ns, name: str = "GPT", seed: int = 59, dropout: float = 0.3):
     """Logits in train mode with dropout, drawn from a seeded global RNG: dropout applied once to the
     sum of the embeddings (self.drop), then inside the given blocks, as in the reference."""
-    model = build(ns, name, seed=seed, dropout=dropout, **TINY).train()
-    idx = randint(0, 11, (2, 8), seed=seed + 1)
+    config = tiny(seed)
+    model = build(ns, name, seed=seed, dropout=dropout, **config).train()
+    idx = randint(0, config["vocab_size"], (around(2, 1, seed=seed + 305), config["block_size"]), seed=seed + 1)
     torch.manual_seed(mixed(seed + 2))  # dropout draws from the global RNG
     with torch.no_grad():
         return call_module(model, name, idx, returns=("logits_train",))
@@ -302,19 +376,24 @@ def probe_model_train_mode(ns, name: str = "GPT", seed: int = 59, dropout: float
 
 def probe_model_contract(ns, name: str = "GPT", seed: int = 58):
     """Called directly: what came back and idx afterwards, raw (logits alone, not a tuple)."""
-    model = build(ns, name, seed=seed, **TINY)
-    idx = randint(0, 11, (2, 6), seed=seed + 1)
+    config = tiny(seed)
+    model = build(ns, name, seed=seed, **config)
+    T = choose(6, 1, config["block_size"] + 1, seed=seed + 307)
+    idx = randint(0, config["vocab_size"], (around(2, 1, seed=seed + 305), T), seed=seed + 1)
     with torch.no_grad():
         result = model(idx)
     return returned(result, ("logits",)) | afterwards(idx=idx)
 
 
 def probe_model_dependence(ns, name: str = "GPT", seed: int = 53, position: int = 5):
-    """Logits for 8 tokens, and with the token at `position` changed (see positions_moved)."""
-    model = build(ns, name, seed=seed, **TINY)
-    idx = randint(0, 11, (1, 8), seed=seed + 1)
+    """Logits for block_size (8) tokens, and with the token at `position` changed (see positions_moved;
+    a negative position counts from the end)."""
+    config = tiny(seed)
+    V = config["vocab_size"]
+    model = build(ns, name, seed=seed, **config)
+    idx = randint(0, V, (1, config["block_size"]), seed=seed + 1)
     changed = idx.clone()
-    changed[0, position] = (changed[0, position] + 1) % 11
+    changed[0, position] = (changed[0, position] + 1) % V
     with torch.no_grad():
         return (call_module(model, name, idx, returns=("logits",))
                 | call_module(model, name, changed, returns=("logits_token_changed",)))
@@ -356,13 +435,16 @@ def sampling_logits(rows, n: int, seed: int) -> torch.Tensor:
     return table.repeat(n, 1)
 
 
-def probe_sample_distribution(ns, seed: int = 61, rows=ROWS, n: int = DRAWS_PER_ROW, **sampling):
-    """n draws per row under one setting of the sampling options (see sampled_frequencies)."""
+def probe_sample_distribution(ns, seed: int = 61, rows=ROWS, n: int = DRAWS_PER_ROW, k_range=None, **sampling):
+    """n draws per row under one setting of the sampling options (see sampled_frequencies); top_k is
+    drawn fresh (fresh_top_k, from `k_range` where given)."""
     logits = sampling_logits(rows, n, seed)
+    if "top_k" in sampling:
+        sampling["top_k"] = fresh_top_k(sampling["top_k"], len(rows[0]), seed=seed + 500, k_range=k_range)
     return call(ns, "sample_next_token", logits, generator=generator(seed + 1), **sampling, returns=("tokens",))
 
 
-def sampled_frequencies(raw, seed: int = 61, rows=ROWS, n: int = DRAWS_PER_ROW, **sampling):
+def sampled_frequencies(raw, seed: int = 61, rows=ROWS, n: int = DRAWS_PER_ROW, k_range=None, **sampling):
     """Per row: how often each token was drawn, which tokens were drawn at all, and how often a draw
     repeats the row's previous one (about the sum of the squared probabilities when draws are
     independent, not for sorted or cycled tokens); and whether any draw fell outside the vocabulary."""
@@ -388,14 +470,18 @@ def sampled_frequencies(raw, seed: int = 61, rows=ROWS, n: int = DRAWS_PER_ROW, 
 
 def probe_sample_greedy(ns, B: int = 16, V: int = 10, seed: int = 67, **options):
     """temperature 0: the argmax of every row, whatever else is set; nothing is drawn."""
+    B, V = around(B, 1, seed=seed + 500), around(V, 3, seed=seed + 501)
+    if "top_k" in options:
+        options["top_k"] = fresh_top_k(options["top_k"], V, seed=seed + 502)
     logits = 1.5 * randn(B, V, seed=seed)
     return call(ns, "sample_next_token", logits, temperature=0.0, **options, returns=("tokens",))
 
 
 def probe_sample_generator(ns, B: int = 64, V: int = 10, seed: int = 65):
     """The same logits and equal generators twice, the global RNG moved in between (see same_draws)."""
+    B, V = around(B, 8, seed=seed + 500), around(V, 3, seed=seed + 501)
     logits = 1.5 * randn(B, V, seed=seed)
-    options = {"temperature": 0.9, "top_k": 7, "top_p": 0.95}
+    options = {"temperature": 0.9, "top_k": fresh_top_k(7, V, seed=seed + 502), "top_p": 0.95}
     torch.manual_seed(1)
     first = call(ns, "sample_next_token", logits, generator=generator(seed + 1), **options, returns=("first",))
     torch.manual_seed(2)
@@ -412,6 +498,7 @@ def same_draws(raw, B: int = 64, V: int = 10, seed: int = 65):
 
 def probe_sample_contract(ns, B: int = 8, V: int = 10, seed: int = 69):
     """Called directly, arguments by position: what came back and the logits afterwards, raw."""
+    B, V = around(B, 1, seed=seed + 500), around(V, 2, seed=seed + 501)
     logits = 1.5 * randn(B, V, seed=seed)
     result = need(ns, "sample_next_token")(logits, 0.7, None, None, generator(seed + 1))
     return returned(result, ("tokens",)) | afterwards(logits=logits)
@@ -444,10 +531,15 @@ class ContextModel(torch.nn.Module):
 
 
 def probe_generate(ns, seed: int = 71, **sampling):
-    idx = randint(0, 7, (3, 3), seed=seed)
+    """max_new_tokens (9) new tokens after a context of 3 from ContextModel (vocab_size 7, block_size 5),
+    sizes drawn fresh when grading; top_k too (fresh_top_k)."""
+    V, block_size = choose(7, 4, 12, seed=seed + 500), choose(5, 2, 9, seed=seed + 501)
+    idx = randint(0, V, (around(3, 1, seed=seed + 502), choose(3, 1, block_size + 1, seed=seed + 503)), seed=seed)
+    if "top_k" in sampling:
+        sampling["top_k"] = fresh_top_k(sampling["top_k"], V, seed=seed + 504)
     torch.manual_seed(0)
-    return call(ns, "generate", ContextModel(), idx, 9, generator=generator(seed + 1), **sampling,
-                returns=("tokens",))
+    return call(ns, "generate", ContextModel(V, block_size), idx, choose(9, 3, 15, seed=seed + 505),
+                generator=generator(seed + 1), **sampling, returns=("tokens",))
 
 
 # ---------------------------------------------------------------- cosine_lr
@@ -455,27 +547,67 @@ def probe_generate(ns, seed: int = 71, **sampling):
 LR_STEPS = [0, 1, 4, 9, 10, 11, 30, 55, 99, 100, 101, 130]
 
 
+def scaled(x: float, *, seed: int, low: int = 5, high: int = 21) -> float:
+    """x on the public inputs; x times a fresh factor from [low/10, high/10) when grading."""
+    factor = choose(10, low, high, seed=seed)
+    return x if factor == 10 else x * factor / 10
+
+
+def schedule(warmup: int, max_steps: int, steps, seed: int = 0) -> tuple[int, int, list[int]]:
+    """Fresh (warmup, max_steps, steps) of the same kind: no warmup stays none; each public step keeps
+    its place in the schedule (0 and 1; one before, at and after the end of warmup and of max_steps;
+    within warmup, within the decay, beyond max_steps), drawn again in that place when grading."""
+    w = 0 if warmup == 0 else choose(warmup, max(2, warmup // 2), 2 * warmup + 1, seed=seed + 600)
+    m = choose(max_steps, w + max(10, (max_steps - warmup) // 2), w + 2 * (max_steps - warmup) + 1, seed=seed + 601)
+    fresh = []
+    for i, s in enumerate(steps):
+        for anchor, moved in ((warmup, w), (max_steps, m)):
+            if s > 1 and abs(s - anchor) <= 1:
+                fresh.append(moved + s - anchor)
+                break
+        else:
+            if s <= 1:
+                fresh.append(s)
+            elif s < warmup:
+                fresh.append(choose(s, 2, max(w - 1, 3), seed=seed + 610 + i))
+            elif s < max_steps:
+                fresh.append(choose(s, w + 2, m - 1, seed=seed + 610 + i))
+            else:
+                fresh.append(choose(s, m + 2, 2 * m + 2, seed=seed + 610 + i))
+    return w, m, fresh
+
+
 def probe_cosine_lr(ns, warmup: int = 10, max_steps: int = 100, max_lr: float = 3.0, min_lr: float = 0.3, steps=None):
-    rates = [call(ns, "cosine_lr", s, warmup, max_steps, max_lr, min_lr, returns=("lr",))["lr"]
-             for s in (steps or LR_STEPS)]
+    warmup, max_steps, steps = schedule(warmup, max_steps, steps or LR_STEPS, seed=warmup + max_steps)
+    max_lr, min_lr = scaled(max_lr, seed=620, low=10), scaled(min_lr, seed=621, high=16)
+    rates = [call(ns, "cosine_lr", s, warmup, max_steps, max_lr, min_lr, returns=("lr",))["lr"] for s in steps]
     return {"lr": [float(r) for r in rates]}
 
 
 # ---------------------------------------------------------------- train_step
 
 
+def toy_sizes(seed: int) -> tuple[int, int, int, int]:
+    """(V, d, B, T) of the toy model and its batches: (7, 6, 3, 5) on the public inputs."""
+    return (choose(7, 4, 12, seed=seed + 400), choose(6, 3, 10, seed=seed + 401), around(3, 1, seed=seed + 402),
+            around(5, 2, seed=seed + 403))
+
+
 def toy_model(seed: int, dropout: float = 0.0) -> torch.nn.Module:
+    V, d, _, _ = toy_sizes(seed)
     torch.manual_seed(seed)
-    model = torch.nn.Sequential(torch.nn.Embedding(7, 6), torch.nn.Dropout(dropout), torch.nn.Linear(6, 7))
+    model = torch.nn.Sequential(torch.nn.Embedding(V, d), torch.nn.Dropout(dropout), torch.nn.Linear(d, V))
     return seeded_weights(model, seed).train()
 
 
-def toy_batches(seed: int, steps: int = 3):
+def toy_batches(seed: int, steps: int = 3, sizes_seed: int | None = None):
+    """`steps` batches for the toy model of seed `sizes_seed` (seed - 1 by default: the model's)."""
+    V, _, B, T = toy_sizes(seed - 1 if sizes_seed is None else sizes_seed)
     batches = []
     for s in range(steps):
-        x = randint(0, 7, (3, 5), seed=seed + 10 * s)
-        y = randint(0, 7, (3, 5), seed=seed + 10 * s + 1)
-        y[torch.rand(3, 5, generator=generator(seed + 10 * s + 2)) < 0.3] = -100
+        x = randint(0, V, (B, T), seed=seed + 10 * s)
+        y = randint(0, V, (B, T), seed=seed + 10 * s + 1)
+        y[torch.rand(B, T, generator=generator(seed + 10 * s + 2)) < 0.3] = -100
         batches.append((x, y))
     return batches
 
@@ -495,7 +627,7 @@ def probe_train_step(ns, optimizer: str = "sgd", clip: float = 0.05, seed: int =
     model = toy_model(seed)
     opt = make_optimizer(model, optimizer)
     losses = [call(ns, "train_step", model, opt, batch, clip, returns=("loss",))["loss"]
-              for batch in toy_batches(seed + 1)]
+              for batch in toy_batches(seed + 1, choose(3, 2, 6, seed=seed + 404))]
     return {"losses": [float(loss) for loss in losses], "params": parameters(model)}
 
 
@@ -507,7 +639,7 @@ def probe_train_step_mode(ns, dropout: float = 0.5, seed: int = 85):
     opt = make_optimizer(model, "sgd")
     torch.manual_seed(mixed(seed + 50))
     losses = [call(ns, "train_step", model, opt, batch, 1.0, returns=("loss",))["loss"]
-              for batch in toy_batches(seed + 1, steps=2)]
+              for batch in toy_batches(seed + 1, steps=choose(2, 1, 5, seed=seed + 404))]
     return {"losses": [float(loss) for loss in losses], "params": parameters(model), "training_after": model.training}
 
 
