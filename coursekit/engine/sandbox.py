@@ -229,6 +229,7 @@ class Bubblewrap:
         if self.uid is not None:
             for path in writable:  # handed to the uid the run drops to
                 os.chown(path, self.uid, self.uid)
+        args += ["--remount-ro", "/"]  # the root bwrap builds: nothing written there reaches the next submission
         args += ["--chdir", str(workdir)]
         return [*args, "--", *argv]
 
