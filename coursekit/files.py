@@ -18,6 +18,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path beside `path` to write; it replaces `path` when the block ends without error."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; the file gets the mode open() would give it
     os.close(fd)
     tmp = Path(name)
     try:
@@ -31,3 +32,9 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     """Write `data` (text as UTF-8) to `path` atomically."""
     with atomic_path(path) as tmp:
         tmp.write_bytes(data.encode() if isinstance(data, str) else data)
+
+
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it
+    os.umask(mask)
+    return mask
