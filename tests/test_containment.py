@@ -280,7 +280,8 @@ def test_a_changed_zygote_is_replaced_before_it_forks_and_no_one_is_charged(grad
 
 
 def test_without_bubblewrap_lowering_the_servers_limits_costs_no_other_submission(grade, course, grader):
-    with ForkServer(course, grader.paths, grader.checks, sandbox=Rlimits(course.limits)) as fallback:
+    with grader.server() as fallback:
+        fallback.sandbox = Rlimits(course.limits)
         first, _ = grade("fallback_before", NOT_RENICED, on=fallback)
         grade("fallback_attack", REACH_THE_PARENT, on=fallback)
         after, _ = grade("fallback_after", NOT_RENICED, on=fallback)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from coursekit.config import Limits
-from coursekit.engine.sandbox import Bubblewrap, Rlimits, bubblewrap_works
+from coursekit.engine import sandbox
+from coursekit.engine.sandbox import UNSANDBOXED_ENV, Bubblewrap, Rlimits, bubblewrap_works, uid_for
 from coursekit.engine.zygote import empty, read_tree
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,6 +87,20 @@ def test_rlimits_fallback_applies_the_limits(tmp_path):
     report = run_probe(Rlimits(LIMITS, cpu_s=30), tmp_path)
     assert report["big"] == "File too large"
     assert report["nproc"] == LIMITS.max_processes and report["as_mb"] == LIMITS.memory_mb
+    assert "unreachable" in report["network"] or "Network" in report["network"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a grader running as root could run learner code as root")
+def test_without_bubblewrap_root_drops_to_the_workers_uid_or_refuses(monkeypatch):
+    monkeypatch.setattr(sandbox, "bubblewrap_works", lambda: False)
+    monkeypatch.delenv(UNSANDBOXED_ENV, raising=False)
+    monkeypatch.setattr(sandbox, "runs_python", lambda uid: True)
+    assert sandbox.choose(LIMITS, worker=2).uid == uid_for(2)
+    monkeypatch.setattr(sandbox, "runs_python", lambda uid: False)  # e.g. the interpreter lives under /root
+    with pytest.raises(RuntimeError, match=UNSANDBOXED_ENV):
+        sandbox.choose(LIMITS, worker=2)
+    monkeypatch.setenv(UNSANDBOXED_ENV, "1")  # the operator's explicit choice (a container per submission)
+    assert sandbox.choose(LIMITS, worker=2).uid is None
 
 
 def test_read_tree_takes_regular_files_only(tmp_path):

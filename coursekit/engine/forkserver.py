@@ -39,7 +39,7 @@ CLEANUP_TIMEOUT_S = 30  # from a submission's end to the zygote's next "ready"
 KILL_GRACE_S = 5  # from asking the zygote to kill a submission to giving up on the sandbox
 POLL_S = 0.5  # how often a quiet sandbox is checked for a stopped zygote
 ALARM_GRACE_S = 2  # past a cell's or check's limit, before this side ends it (the runner's alarm comes first)
-NOTEBOOK = "submission.ipynb"
+NOTEBOOK = ".notebook/submission.ipynb"  # under the job folder, out of the way of what learner code lists there
 START_MEMORY_MB = 2048  # the sandbox's memory cgroup while the zygote imports, over the course's memory_mb
 MEMORY_SLACK_MB = 256  # over what the warm zygote uses, one submission's memory_mb and its tmpfs folders
 OUT_OF_MEMORY = "ran out of memory"
@@ -140,11 +140,12 @@ class ForkServer:
             self.stop()
             raise RuntimeError(f"the grading sandbox did not start ({self.sandbox.name}): {tail}")
         self.zygote_pid = self._find_zygote()
-        if self.cgroup is not None:  # warm now: what the zygote holds, plus one submission
+        if self.cgroup is not None:  # warm now: what the zygote holds, plus one submission (else the start's limit)
             limits = self.course.limits
             tmpfs = 3 * 4 * limits.max_file_mb  # /tmp, /dev/shm and /job, as Bubblewrap sizes them
-            self.cgroup.limit(limits.max_processes + SANDBOX_PROCESSES, self.cgroup.memory_used()
-                              + (limits.memory_mb + tmpfs + MEMORY_SLACK_MB) * MB)
+            with contextlib.suppress(OSError):
+                self.cgroup.limit(limits.max_processes + SANDBOX_PROCESSES, self.cgroup.memory_used()
+                                  + (limits.memory_mb + tmpfs + MEMORY_SLACK_MB) * MB)
 
     def _preexec(self) -> Callable[[], None]:
         """Before the sandbox's first process runs: into this worker's cgroup (while root), then the sandbox's own."""

@@ -231,8 +231,19 @@ def _reap() -> None:
             return
 
 
+def _alone() -> bool:
+    """Whether nothing but us (and our namespace's init) could be signalled: one system call."""
+    try:
+        os.kill(-1, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 def kill_all(pid_namespace: bool) -> None:
     """End every other process of the submission this process can see; raises if some survive."""
+    if pid_namespace and _alone():  # the usual case, before every cell and check: no /proc to read
+        return
     for attempt in range(200):
         _reap()
         others = _others(pid_namespace)
@@ -496,38 +507,44 @@ def _close_fds(keep: set[int]) -> None:
         low = fd + 1
 
 
+def _confine(config: Config, seccomp: bytes, keep: set[int]) -> None:
+    """Everything between the fork and the first line of learner code: its own /proc and session,
+    no descriptor but `keep`, default signals, no capability, the seccomp filter, the CPU limit."""
+    libc = ctypes.CDLL(None)
+    if config.pid_namespace:
+        libc_call("unshare", CLONE_NEWNS)
+        _own_proc()
+    else:
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # what the notebook orphans stays ours to kill
+    os.setsid()  # kill(0) and setpriority(PRIO_PGRP) reach this submission only
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):  # what the notebook prints goes nowhere
+        os.dup2(null, fd)
+    _close_fds(keep)
+    _default_signals()
+    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # our /proc/self is ours again (the zygote's is not)
+    Path("/proc/self/oom_score_adj").write_text("1000")  # out of memory, the kernel ends us, not the zygote
+    drop_capabilities()
+    load_seccomp(seccomp)
+    seconds = int(config.cpu_s) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))  # SIGXCPU, then SIGKILL
+    os.chdir(config.job_dir)
+
+
 def child(config: Config, state: dict, job_fields: dict, notify: int, hidden_fd: int) -> None:
     """Run one submission: its notebook, its public checks, then its hidden checks; never returns."""
     code = CHILD_GONE
     try:
-        libc = ctypes.CDLL(None)
-        if config.pid_namespace:
-            libc_call("unshare", CLONE_NEWNS)
-            _own_proc()
-        else:
-            libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # what the notebook orphans stays ours to kill
-        os.setsid()  # kill(0) and setpriority(PRIO_PGRP) reach this submission only
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):  # what the notebook prints goes nowhere
-            os.dup2(null, fd)
-        _close_fds({notify, hidden_fd})
-        _default_signals()
-        libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # our /proc/self is ours again (the zygote's is not)
-        Path("/proc/self/oom_score_adj").write_text("1000")  # out of memory, the kernel ends us, not the zygote
-        drop_capabilities()
-        load_seccomp(state["seccomp"])
-        seconds = int(config.cpu_s) + 1
-        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))  # SIGXCPU, then SIGKILL
-        os.chdir(config.job_dir)
+        _confine(config, state["seccomp"], {notify, hidden_fd})
         from coursekit.checks import load_hidden
         from coursekit.engine import runner
 
         job = runner.Job(**job_fields)
 
         def fetch_hidden() -> tuple:
+            os.set_blocking(hidden_fd, True)  # as it was made, whatever learner code did to it
             load_seccomp(END_OF_NOTEBOOK)
             os.write(notify, b"public\n")  # only says: look at the latch
-            os.set_blocking(hidden_fd, True)  # as it was made, whatever learner code did to it
             chunks = []
             while chunk := os.read(hidden_fd, 1 << 16):
                 chunks.append(chunk)
@@ -612,6 +629,8 @@ def start(config: Config) -> dict:
         with contextlib.suppress(Exception):  # a module the notebook imports may be missing here
             importlib.import_module(name)
     public = load_checks(Path(config.checks), hidden=False).checks
+    if "Seccomp_filters:" not in Path("/proc/self/status").read_text():  # the end-of-notebook latch reads it
+        raise RuntimeError("this kernel does not report Seccomp_filters in /proc (Linux 5.9 or later needed)")
     state = {"shell": shell, "public": public, "protocol": Protocol(read_fd, write_fd), "seccomp": seccomp_program()}
     if config.pid_namespace:  # to make the next submission's namespace, we come back to ours after each
         state["pid namespace"] = os.open("/proc/self/ns/pid", os.O_RDONLY)
@@ -748,6 +767,7 @@ def run_one(config: Config, state: dict, message: dict) -> None:
         protocol.send({"tainted": ", ".join(drifted)})
         os._exit(TAINTED)
     job = message["run"]
+    Path(job["notebook"]).parent.mkdir(exist_ok=True)
     Path(job["notebook"]).write_text(message["notebook"])
     out = Path(job["out"])
     out.mkdir(parents=True, exist_ok=True)
