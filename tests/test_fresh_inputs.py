@@ -48,8 +48,8 @@ def tabulate(release_checks) -> dict[str, list]:
     for check in load_checks(release_checks, hidden=False).checks:
         seen = []
 
-        def record(*args, _name=check.function, **kwargs):
-            seen.append(_key(_name, args, {"dim": kwargs.get("dim", -1)} if _name == "softmax" else kwargs))
+        def record(*args, _name=check.function, _seen=seen, **kwargs):
+            _seen.append(_key(_name, args, {"dim": kwargs.get("dim", -1)} if _name == "softmax" else kwargs))
             raise StopIteration
 
         try:
