@@ -71,7 +71,7 @@ def diff_output(name: str, expected: np.ndarray, got: np.ndarray | None, atol: f
         error = np.abs(got64 - exp64)
         close = np.isclose(got64, exp64, atol=atol, rtol=rtol, equal_nan=True)
     if close.all():
-        return OutputDiff(problem="", max_abs_error=float(np.nanmax(error, initial=0.0)), **base)
+        return OutputDiff(problem="", max_abs_error=float(np.max(np.nan_to_num(error, nan=0.0), initial=0.0)), **base)
     first = tuple(int(i) for i in np.argwhere(~close)[0])
     finite = np.where(np.isfinite(error), error, np.inf)
     return OutputDiff(
