@@ -5,9 +5,13 @@
 one (see coursekit.engine.zygote for the protocol and for why submissions cannot touch each other).
 This side trusts nothing the sandbox sends: it keeps only the files a phase may produce,
 decodes them itself, checks progress records against the known cells and checks, and bounds
-every wait. A zygote that dies, stops or stops answering is killed with its whole sandbox and
-started again; the submission running at that moment is charged with the crash, as with a
-fresh process.
+every wait; once the public outputs are taken, a progress record may name a hidden check only,
+and a crash is worded by category (`exit_reason`, "ran out of memory" from the cgroup). A zygote
+that dies, stops or stops answering is killed with its whole sandbox and started again; the
+submission running at that moment is charged with the crash, as with a fresh process. A zygote
+that finds itself changed before forking (SandboxTainted) is not the submission's doing: it is
+replaced and the submission graded afresh. Where the grader is root and cgroups can be used, the
+whole sandbox runs in a cgroup of its own (`sandbox.Cgroup`) bounding its processes and memory.
 """
 
 from __future__ import annotations

@@ -290,11 +290,13 @@ def _unshare_net() -> tuple[str, ...]:
 
 @cache
 def bubblewrap_works() -> bool:
-    """Whether bwrap is installed and can make this host's sandbox (tried once per process)."""
+    """Whether bwrap is installed and can make this host's sandbox, namespaces the zygote makes
+    inside included (tried once per process; a host may forbid user namespaces to all but bwrap)."""
     if shutil.which("bwrap") is None:
         return False
     probe = Bubblewrap(Limits())
-    argv = probe.command(["true"], workdir=Path("/"))
+    nested = ["unshare", "--map-root-user", "--pid", "--mount", "--fork", "--mount-proc", "true"]  # as the zygote does
+    argv = probe.command(nested, workdir=Path("/"))
     try:
         return subprocess.run(argv, capture_output=True, timeout=30, preexec_fn=probe.preexec()).returncode == 0
     except (OSError, subprocess.SubprocessError):
@@ -371,6 +373,15 @@ def _own_paths() -> dict[str, str]:
     return paths
 
 
+def _sweep(folder: Path) -> None:
+    """Delete the empty cgroups graders that are gone left in `folder` (one killed before its cleanup)."""
+    for entry in folder.glob("coursekit-*-*"):
+        owner = entry.name.split("-")[1]
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            with contextlib.suppress(OSError):  # not empty: processes still run there
+                entry.rmdir()
+
+
 class Cgroup:
     """A cgroup bounding one sandbox's processes and memory: cgroup v2 where its controllers can be
     used, else the v1 pids and memory hierarchies. The grader makes it beside itself (root only);
@@ -390,6 +401,8 @@ class Cgroup:
         mounts, own = _mounts(), _own_paths()
         for controllers in (("",), ("pids", "memory")):
             if all(c in mounts and c in own for c in controllers):
+                for c in controllers:
+                    _sweep(mounts[c] / own[c].lstrip("/"))
                 group = cls({c: mounts[c] / own[c].lstrip("/") / name for c in controllers})
                 if group._create():
                     return group
