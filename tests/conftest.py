@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,19 @@ from coursekit.config import load_course
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minicourse"
 ROOT = Path(__file__).parent.parent
+
+
+ATTACK_LIMITS = "Limits(cell_timeout_s=4, check_timeout_s=3, notebook_timeout_s=25, memory_mb=2048, max_processes=32)"
+
+
+def released_with_small_limits(root: Path):
+    """A released copy of the mini course at `root` with the small limits attack tests grade under."""
+    copy_course(root)
+    config = root / "course_config.py"
+    config.write_text(re.sub(r"limits=Limits\(.*?\),\n", f"limits={ATTACK_LIMITS},\n", config.read_text(), flags=re.S))
+    course = load_course(root)
+    release_week(course, course.weeks[0])
+    return course
 
 
 def copy_course(dest: Path) -> Path:

@@ -10,25 +10,21 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import shutil
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from conftest import released_with_small_limits
 
-from coursekit.authoring.release import release_week
 from coursekit.checks import load_checks
 from coursekit.compare import matches
-from coursekit.config import load_course
 from coursekit.engine.sandbox import bubblewrap_works
 from coursekit.grading.batch import grade_batch
 from coursekit.grading.week import WeekGrader
 
 pytestmark = pytest.mark.skipif(not bubblewrap_works(), reason="needs a working bubblewrap (apt install bubblewrap)")
 
-LIMITS = "Limits(cell_timeout_s=4, check_timeout_s=3, notebook_timeout_s=25, memory_mb=2048, max_processes=32)"
-FIXTURE = Path(__file__).parent / "fixtures" / "minicourse"
 SLACK_S = 20  # over the notebook limit: starting a fresh sandbox after a submission killed one
 HIDDEN_LINE = re.compile(  # the only lines a hidden check may show: fixed words and the catalogue's hints
     r"^(✓|✗) [\w.-]+ \[[\d.]+/[\d.]+\]$"
@@ -53,12 +49,8 @@ make_submissions = _load_generator()
 def graded(tmp_path_factory):
     """The mini course with small limits, its adversarial submissions, all graded in one batch."""
     root = tmp_path_factory.mktemp("adversarial") / "course"
-    shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("release", "solutions", ".cache", "__pycache__"))
-    config = root / "course_config.py"
-    config.write_text(re.sub(r"limits=Limits\(.*?\),\n", f"limits={LIMITS},\n", config.read_text(), flags=re.S))
-    course = load_course(root)
+    course = released_with_small_limits(root)
     week = course.weeks[0]
-    release_week(course, week)
     subs, out = root.parent / "submissions", root.parent / "out"
     adversaries = make_submissions.make(course, week, subs, out_guesses=[str(out / "correct" / "results.json")])
     start = time.monotonic()

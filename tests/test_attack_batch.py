@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 from adversarial import make_submissions
+from conftest import released_with_small_limits
 from nbformat.v4 import new_code_cell
 
 from coursekit import notebook
-from coursekit.authoring.release import release_week
-from coursekit.config import load_course
 from coursekit.engine.sandbox import bubblewrap_works
 from coursekit.grading.batch import grade_batch
 from coursekit.grading.submissions import safe_id
@@ -31,8 +29,6 @@ from coursekit.grading.submissions import safe_id
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not bubblewrap_works(), reason="needs a working bubblewrap (apt install bubblewrap)")]
 
-LIMITS = "Limits(cell_timeout_s=4, check_timeout_s=3, notebook_timeout_s=25, memory_mb=2048, max_processes=32)"
-FIXTURE = Path(__file__).parent / "fixtures" / "minicourse"
 HONEST = ("correct", "one_mistake", "blank")
 ATTACKS = ("lower_server_limits", "patch_probes", "early_hidden", "chosen_exit_code", "markup_error", "fork_bomb",
            "escape_namespace", "patch_allclose", "kill_grader")
@@ -57,12 +53,8 @@ def _write_malformed(folder: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     root = tmp_path_factory.mktemp("attack_batch") / "course"
-    shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("release", "solutions", ".cache", "__pycache__"))
-    config = root / "course_config.py"
-    config.write_text(re.sub(r"limits=Limits\(.*?\),\n", f"limits={LIMITS},\n", config.read_text(), flags=re.S))
-    course = load_course(root)
+    course = released_with_small_limits(root)
     week = course.weeks[0]
-    release_week(course, week)
     made = root.parent / "made"
     make_submissions.make(course, week, made)
     name = course.paths(week).notebook_name
