@@ -406,6 +406,8 @@ def check_notebook(path: Path, function: str | None = None) -> NotebookReport:
     path = path.resolve()
     if not path.is_file():
         raise NotebookError(f"{path}: notebook not found; give the path of your saved release notebook")
+    if path.suffix != ".ipynb":
+        raise NotebookError(f"{path}: not a notebook; give the .ipynb file you saved from Jupyter")
     try:
         release = Release.load(find_checks_folder(path.parent))
     except FileNotFoundError as exc:

@@ -96,3 +96,9 @@ def test_check_finds_checks_above_the_notebook(released_minicourse, tmp_path, ca
     notebook.write(nb, path.parent / "drafts" / "mini.ipynb")
     assert main(["check", str(path.parent / "drafts" / "mini.ipynb")]) == 0
     assert "2/2 public checks passed" in capsys.readouterr().out
+
+
+def test_check_on_a_file_that_is_not_a_notebook_is_one_line(capsys):
+    assert main(["check", "README.md"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "not a notebook" in err
