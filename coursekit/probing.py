@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 import torch
@@ -136,3 +137,63 @@ def call(ns: Mapping[str, Any], name: str, *args: Any, returns: tuple[str, ...] 
             raise ProbeError(f"`{name}` modified its {where} in place; work on a copy (e.g. x = x.clone())")
     values = result if len(returns) > 1 else (result,)
     return dict(zip(returns, values, strict=True))
+
+
+def call_module(module: torch.nn.Module, name: str, *args: Any, returns: tuple[str, ...] = ("output",),
+                **kwargs: Any) -> dict[str, Any]:
+    """`call` on a built module: its return arity and type, and inputs left unchanged, before its values."""
+    return call({name: module}, name, *args, returns=returns, **kwargs)
+
+
+def returned(result: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """What a direct call gave back, raw: the promised values under `names`; anything else (a lone
+    value where a tuple was promised, a tuple of another length) as returned_0, returned_1, ..., so a
+    wrong arity shows as missing outputs. None items (nanoGPT's `return logits, None`) are left out:
+    they are no array."""
+    is_tuple = isinstance(result, tuple | list)
+    items = tuple(result) if is_tuple else (result,)
+    if len(items) == len(names) and is_tuple == (len(names) > 1):
+        return dict(zip(names, items, strict=True))
+    return {f"returned_{i}": item for i, item in enumerate(items) if item is not None}
+
+
+def afterwards(**inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The probe's tensor arguments as they are after the call: a function must not modify its inputs."""
+    return {f"{name}_after_call": tensor for name, tensor in inputs.items()}
+
+
+def paired(probe: Callable[..., Any], derive: Callable[..., Any], **inputs: Any) -> dict[str, Any]:
+    """A probe and its derive bound to the same inputs (``Check(..., **paired(...))``): the grader
+    rebuilds exactly what the probe fed."""
+    return {"probe": partial(probe, **inputs), "derive": partial(derive, **inputs)}
+
+
+class Sizes:
+    """The integer inputs of one probe (lengths, sizes, counts), drawn in order from seeds of their own.
+
+    Each is its public value on the public inputs and drawn fresh when grading, so no table of the
+    public checks can answer a graded one. A derive that needs them remakes them with the same seed.
+    """
+
+    def __init__(self, seed: int):
+        self.base, self.count = 10_000 + 100 * seed, 0
+
+    def __call__(self, public: int, low: int | None = None, high: int | None = None) -> int:
+        """`public`, or at grading a fresh value from [low, high) (default: about half to twice it)
+        other than `public` wherever the range has another: a table of the public checks never
+        holds the answer, even to a probe whose only input is this integer."""
+        self.count += 1
+        low = max(1, public // 2) if low is None else low
+        high = 2 * public + 1 if high is None else high
+        if not low <= public < high:
+            raise ValueError(f"public size {public} outside [{low}, {high})")
+        if high - low == 1:
+            return public
+        shift = choose(0, 1, high - low, seed=self.base + self.count)  # 0 on the public inputs
+        return low + (public - low + shift) % (high - low)
+
+    def within(self, public: int, low: int, high: int) -> int:
+        """`public`, or at grading any value from [low, high): for a range that depends on other
+        fresh sizes (a position below a fresh length), which may not hold `public`."""
+        self.count += 1
+        return choose(public, low, high, seed=self.base + self.count)

@@ -1,6 +1,6 @@
 """Hidden checks for week 6: the public probes on other shapes, seeds and edge cases, plus the
 learner's own Seq2SeqTransformer inside greedy_decode. As in public.py, probes return raw outputs
-only; properties are derived in the grader (public.paired binds a probe and its derive to the same
+only; properties are derived in the grader (paired binds a probe and its derive to the same
 inputs), and the raw outputs are compared too. Stress checks feed float32 inputs where the numerics
 matter (large attention scores, LayerNorm rows with a large mean), with tolerances sized for float32."""
 
@@ -11,7 +11,7 @@ from functools import partial
 import torch
 
 from coursekit.checks import Check, sibling_module
-from coursekit.probing import call, randint
+from coursekit.probing import call, paired, randint
 
 public = sibling_module(__file__, "public")
 
@@ -100,7 +100,7 @@ CHECKS = [
           partial(public.probe_encoder_block, B=3, T=4, d_model=12, n_heads=3, d_ff=24, seed=45), points=2,
           description="EncoderBlock(12, 3, 24) without a mask"),
     Check("encoder_block_padding_other_lengths", "EncoderBlock",
-          **public.paired(public.probe_encoder_padding, public.padding_leaks, lengths=(5, 1, 3), T=5, seed=47),
+          **paired(public.probe_encoder_padding, public.padding_leaks, lengths=(5, 1, 3), T=5, seed=47),
           points=1,
           description="padding invariance with a length-1 row"),
     # ------------------------------------------------------------ DecoderBlock
@@ -109,7 +109,7 @@ CHECKS = [
           points=2,
           description="DecoderBlock(12, 4, 20), memory without padding"),
     Check("decoder_block_causal_from_one", "DecoderBlock",
-          **public.paired(public.probe_decoder_causality, public.decoder_causality, T=5, t=1, seed=58), points=1,
+          **paired(public.probe_decoder_causality, public.decoder_causality, T=5, t=1, seed=58), points=1,
           description="changing target positions >= 1 leaves position 0 unchanged"),
     Check("decoder_block_memory_padding", "DecoderBlock",
           partial(public.probe_decoder_memory_padding, lengths=(3, 1), Ts=4, seed=59),
@@ -123,7 +123,7 @@ CHECKS = [
           partial(public.probe_seq2seq_logits, lengths=(3, 5), Ts=5, Tt=8, seed=67, n_layers=1, n_heads=4),
           points=2, description="1 layer, 4 heads, a target longer than the source"),
     Check("seq2seq_properties_other_seed", "Seq2SeqTransformer",
-          **public.paired(public.probe_seq2seq_properties, public.seq2seq_properties, seed=69), points=1,
+          **paired(public.probe_seq2seq_properties, public.seq2seq_properties, seed=69), points=1,
           description="the same properties with other weights"),
     # ------------------------------------------------------------ greedy_decode
     Check("greedy_decode_without_lengths", "greedy_decode",

@@ -1,7 +1,7 @@
 """Hidden checks for week 8: the public probes on other inputs, the sampling edge cases (ties at the
 k-th logit, top_k >= the vocabulary, top_k = 0, greedy with the other options set), BERT's train
 mode and contract, and a tiny GPT inside generate. As in public.py, probes return raw outputs only;
-properties are derived in the grader (public.paired binds a probe and its derive to the same
+properties are derived in the grader (paired binds a probe and its derive to the same
 inputs), and the raw outputs are compared too except where any order of random draws is accepted."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from functools import partial
 import torch
 
 from coursekit.checks import Check, sibling_module
-from coursekit.probing import build, call, choose, generator, randint
+from coursekit.probing import build, call, choose, generator, paired, randint
 
 public = sibling_module(__file__, "public")
 
@@ -49,7 +49,7 @@ def probe_mask_single_row(ns, seed: int = 131):
 
 def sampling(seed: int, rows=public.ROWS, **options) -> dict:
     """A distribution check's probe and derive for one setting of the sampling options."""
-    return public.paired(public.probe_sample_distribution, public.sampled_frequencies, seed=seed, rows=rows,
+    return paired(public.probe_sample_distribution, public.sampled_frequencies, seed=seed, rows=rows,
                          **options)
 
 
@@ -59,7 +59,7 @@ CHECKS = [
           partial(public.probe_get_batch_values, n=300, block_size=16, batch_size=9, seed=101),
           points=2, exact_dtype=True, description="x, y from a 300-token sequence, block 16, batch 9"),
     Check("get_batch_properties_tight", "get_batch",
-          **public.paired(public.probe_get_batch_properties, public.batch_properties, n=10, block_size=8,
+          **paired(public.probe_get_batch_properties, public.batch_properties, n=10, block_size=8,
                           batch_size=200), points=1, exact_dtype=True,
           description="a sequence two tokens longer than the window: two starts only"),
     # ------------------------------------------------------------ causal_lm_loss
@@ -76,7 +76,7 @@ CHECKS = [
     Check("mask_tokens_single_row", "mask_tokens", probe_mask_single_row, points=1,
           description="a 1-D sequence of ids with specials scattered through it"),
     Check("mask_tokens_rates_high", "mask_tokens",
-          **public.paired(public.probe_mask_tokens_rates, public.masking_rates, mask_prob=0.4, seed=109),
+          **paired(public.probe_mask_tokens_rates, public.masking_rates, mask_prob=0.4, seed=109),
           points=2, values=False,  # any order of draws is accepted here: only the rates are compared
           description="rates with mask_prob 0.4"),
     # ------------------------------------------------------------ masked_lm_loss
@@ -90,13 +90,13 @@ CHECKS = [
     Check("gpt_logits_other_weights", "GPT", partial(public.probe_model_logits, name="GPT", seed=115), points=2,
           description="tiny GPT with other seeded weights"),
     Check("gpt_is_causal_early_token", "GPT",
-          **public.paired(public.probe_model_dependence, public.positions_moved, name="GPT", seed=117, position=1),
+          **paired(public.probe_model_dependence, public.positions_moved, name="GPT", seed=117, position=1),
           points=1, description="changing token 1 leaves position 0 alone"),
     # ------------------------------------------------------------ BERT
     Check("bert_logits_other_weights", "BERT", partial(public.probe_model_logits, name="BERT", seed=119), points=2,
           description="tiny BERT with other seeded weights"),
     Check("bert_is_bidirectional_last_token", "BERT",
-          **public.paired(public.probe_model_dependence, public.positions_moved, name="BERT", seed=121, position=-1),
+          **paired(public.probe_model_dependence, public.positions_moved, name="BERT", seed=121, position=-1),
           points=1, description="changing the last token changes every position"),
     Check("bert_train_mode_dropout", "BERT", partial(public.probe_model_train_mode, name="BERT", seed=122), points=1,
           description="a tiny BERT with dropout 0.3 in train mode, dropout drawn from a seeded RNG"),
