@@ -19,15 +19,16 @@ name those mistakes. Dtypes stated in a docstring (the float32 positional table)
 
 from __future__ import annotations
 
-import contextlib
 from functools import partial
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from coursekit import probing
 from coursekit.checks import Check
-from coursekit.probing import build, call, choose, need, randint, randn
+from coursekit.deriving import computable, largest, max_change
+from coursekit.probing import afterwards, build, call, call_module, need, paired, randint, randn, returned
 
 # ---------------------------------------------------------------- mask helpers (independent of
 # the learner's causal_mask / padding_mask, so each check tests one function)
@@ -54,82 +55,14 @@ def random_mask(*shape: int, seed: int) -> torch.Tensor:
 # on numpy arrays: never in the learner's process)
 
 
-def largest(x) -> np.ndarray:
-    """max |x| as a 1-element array (one shape in memory and in .npz files, unlike a 0-d one)."""
-    return np.abs(np.asarray(x, dtype=np.float64)).max(initial=0.0).reshape(1)
-
-
-def max_change(a, b) -> np.ndarray:
-    return largest(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))
-
-
-def computable(**properties) -> dict[str, np.ndarray]:
-    """The properties that can be computed from the learner's outputs. One that cannot (an output
-    missing or of the wrong shape) is left out: it shows as missing next to that output's problem."""
-    derived = {}
-    for name, compute in properties.items():
-        with contextlib.suppress(ValueError, IndexError, TypeError, KeyError, AttributeError):
-            derived[name] = compute()
-    return derived
-
-
-def call_module(module: torch.nn.Module, name: str, *args, returns=("output",), **kwargs) -> dict:
-    """`call` on a built module: its return arity and type, and inputs left unchanged, before its values."""
-    return call({name: module}, name, *args, returns=returns, **kwargs)
-
-
-def returned(result, names: tuple[str, ...]) -> dict:
-    """What a direct call gave back, raw: the promised values under `names`; anything else (a lone
-    tensor where a tuple was promised, a tuple of another length) as returned_0, returned_1, ..., so a
-    wrong arity shows as missing outputs."""
-    is_tuple = isinstance(result, tuple | list)
-    items = tuple(result) if is_tuple else (result,)
-    if len(items) == len(names) and is_tuple == (len(names) > 1):
-        return dict(zip(names, items, strict=True))
-    return {f"returned_{i}": item for i, item in enumerate(items)}
-
-
-def afterwards(**inputs: torch.Tensor) -> dict:
-    """The probe's tensor arguments as they are after the call: a function must not modify its inputs."""
-    return {f"{name}_after_call": tensor for name, tensor in inputs.items()}
-
-
-def paired(probe, derive, **inputs) -> dict:
-    """A probe and its derive bound to the same inputs (Check(..., **paired(...))): the grader
-    rebuilds exactly what the probe fed."""
-    return {"probe": partial(probe, **inputs), "derive": partial(derive, **inputs)}
-
-
 # ---------------------------------------------------------------- integer inputs (sizes, lengths, counts)
 # Each is its public value on the public inputs (check() and the released expected outputs) and drawn
 # fresh at grading (coursekit.probing.choose), so no table of the public checks can answer a graded one.
 # A derive that needs them remakes them with the same helper and seed.
 
 
-class Sizes:
-    """The integer inputs of one probe, drawn in order from seeds of their own (not the float inputs')."""
-
-    def __init__(self, seed: int):
-        self.base, self.count = 10_000 + 100 * seed, 0
-
-    def __call__(self, public: int, low: int | None = None, high: int | None = None) -> int:
-        """`public`, or at grading a fresh value from [low, high) (default: about half to twice it)
-        other than `public` wherever the range has another: a table of the public checks never
-        holds the answer, even to a probe whose only input is this integer."""
-        self.count += 1
-        low = max(1, public // 2) if low is None else low
-        high = 2 * public + 1 if high is None else high
-        assert low <= public < high, (public, low, high)
-        if high - low == 1:
-            return public
-        shift = choose(0, 1, high - low, seed=self.base + self.count)  # 0 on the public inputs
-        return low + (public - low + shift) % (high - low)
-
-    def within(self, public: int, low: int, high: int) -> int:
-        """`public`, or at grading any value from [low, high): for a range that depends on other
-        fresh sizes (a position below a fresh length), which may not hold `public`."""
-        self.count += 1
-        return choose(public, low, high, seed=self.base + self.count)
+class Sizes(probing.Sizes):
+    """The kit's Sizes plus this week's kinds of sizes (heads, head widths, padded row lengths)."""
 
     def heads(self, public: int) -> int:
         """A number of heads: one stays one (a single-head check), more stay more than one."""

@@ -32,7 +32,6 @@ kind when grading. A derive that needs a size remakes it with the same helper an
 
 from __future__ import annotations
 
-import contextlib
 import math
 from functools import partial
 
@@ -41,7 +40,22 @@ import torch
 import torch.nn.functional as F
 
 from coursekit.checks import Check
-from coursekit.probing import build, call, choose, generator, mixed, need, randint, randn, seeded_weights
+from coursekit.deriving import computable, integers, same
+from coursekit.probing import (
+    afterwards,
+    build,
+    call,
+    call_module,
+    choose,
+    generator,
+    mixed,
+    need,
+    paired,
+    randint,
+    randn,
+    returned,
+    seeded_weights,
+)
 
 # ---------------------------------------------------------------- helpers
 
@@ -59,57 +73,6 @@ def fresh_top_k(top_k: int | None, V: int, *, seed: int, k_range: tuple[int, int
     if k_range is None:
         k_range = (V, 2 * V + 1) if top_k >= V else (min(2, V - 1), V)
     return choose(top_k, *k_range, seed=seed)
-
-
-def computable(**properties) -> dict[str, np.ndarray]:
-    """The properties that can be computed from the learner's outputs. One that cannot (an output of
-    the wrong shape) is left out: it shows as missing next to that output's own problem."""
-    derived = {}
-    for name, compute in properties.items():
-        with contextlib.suppress(ValueError, IndexError, TypeError, KeyError, AttributeError):
-            derived[name] = np.asarray(compute())
-    return derived
-
-
-def paired(probe, derive, **inputs) -> dict:
-    """A probe and its derive bound to the same inputs (Check(..., **paired(...))): the grader
-    rebuilds exactly what the probe fed."""
-    return {"probe": partial(probe, **inputs), "derive": partial(derive, **inputs)}
-
-
-def integers(x) -> np.ndarray:
-    """x as int64, or a TypeError (left out by `computable`) if it holds anything but whole numbers."""
-    x = np.asarray(x)
-    if x.dtype.kind not in "biu":
-        raise TypeError(f"expected integer ids, got {x.dtype}")
-    return x.astype(np.int64)
-
-
-def same(a, b) -> bool:
-    a, b = np.asarray(a), np.asarray(b)
-    return a.shape == b.shape and bool((a == b).all())
-
-
-def call_module(module: torch.nn.Module, name: str, *args, returns=("output",), **kwargs) -> dict:
-    """`call` on a built module: its return arity and type, and inputs left unchanged, before its values."""
-    return call({name: module}, name, *args, returns=returns, **kwargs)
-
-
-def returned(result, names: tuple[str, ...]) -> dict:
-    """What a direct call gave back, raw: the promised values under `names`; anything else (a lone
-    value where a tuple was promised, a tuple of another length) as returned_0, returned_1, ..., so a
-    wrong arity shows as missing outputs. None items (nanoGPT's `return logits, None`) are left out:
-    they are no array."""
-    is_tuple = isinstance(result, tuple | list)
-    items = tuple(result) if is_tuple else (result,)
-    if len(items) == len(names) and is_tuple == (len(names) > 1):
-        return dict(zip(names, items, strict=True))
-    return {f"returned_{i}": item for i, item in enumerate(items) if item is not None}
-
-
-def afterwards(**inputs: torch.Tensor) -> dict:
-    """The probe's tensor arguments as they are after the call: a function must not modify its inputs."""
-    return {f"{name}_after_call": tensor for name, tensor in inputs.items()}
 
 
 # ---------------------------------------------------------------- get_batch
