@@ -115,14 +115,18 @@ def compare(
     got: Mapping[str, np.ndarray] | None,
     error: str | None = None,
     mistake_outputs: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+    mistake_errors: Mapping[str, str] | None = None,
 ) -> CheckResult:
     """Score one check. `got` is None when the probe raised (`error` says why).
 
     `mistake_outputs` maps a mistake's name to its outputs on this check; a failing learner
     whose outputs equal a mistake's (and that mistake's differ from the reference) is told so.
+    `mistake_errors` maps a mistake's name to the error it raised on this check instead (a broken
+    contract, in the kit's words); a learner's identical error names it the same way.
     """
     if got is None:
-        return CheckResult(check, passed=False, error=error or "the probe produced no outputs")
+        named = [m for m, e in (mistake_errors or {}).items() if error and e == error]
+        return CheckResult(check, passed=False, error=error or "the probe produced no outputs", mistakes=named)
     expected = observed(check, expected)  # the reference's outputs: an error here is the author's
     got, problem = _observed_or_error(check, got)
     if got is None:

@@ -48,7 +48,7 @@ def headline(result: CheckResult) -> str:
 
 def problem_lines(result: CheckResult, reveal: bool = True) -> list[str]:
     """Why a check failed, contract problems (an error, a missing output, a dtype, a shape) before values."""
-    lines = [result.error if reveal else _error_kind(result.error)] if result.error else []
+    lines = [result.error if reveal else error_kind(result.error)] if result.error else []
     failing = sorted((d for d in result.diffs if not d.ok), key=lambda d: CONTRACT_ORDER.get(d.problem, 0))
     return lines + [describe_diff(d, reveal) for d in failing]
 
@@ -83,7 +83,7 @@ SAFE_ERRORS = frozenset({
 })
 
 
-def _error_kind(error: str) -> str:
+def error_kind(error: str) -> str:
     """For hidden checks: a fixed phrase only, since the error text may come from learner code."""
     if error.startswith("timed out"):
         return "timed out"

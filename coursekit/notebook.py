@@ -123,3 +123,22 @@ def defined_names(source: str) -> list[str]:
         return []
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     return [node.name for node in tree.body if isinstance(node, kinds)]
+
+
+def definitions(path: Path, names: set[str]) -> dict[str, str]:
+    """{name: source} of the top-level functions and classes in `names`, decorators included, in
+    notebook order: the answer key's graded definitions, without the demo code around them."""
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    found = {}
+    for _, source in code_cells(path):
+        source = python_source(source)
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        lines = source.splitlines()
+        for node in tree.body:
+            if isinstance(node, kinds) and node.name in names:
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                found[node.name] = "\n".join(lines[first - 1:node.end_lineno]) + "\n"
+    return found

@@ -36,8 +36,27 @@ class Reference:
     variants: dict[str, dict[str, dict[str, np.ndarray]]] = field(default_factory=dict)  # variant -> check -> outputs
 
     def mistake_outputs(self, check: str) -> dict[str, dict[str, np.ndarray]]:
-        """Each mistake's outputs on `check`, where they differ from being absent."""
+        """Each mistake's outputs on `check`, where they differ from the reference's."""
         return {m: by_check[check] for m, by_check in self.mistakes.items() if check in by_check}
+
+    def mistake_errors(self, check: str) -> dict[str, str]:
+        """Each mistake's error on `check` where it produced no outputs (a broken contract: "returned a
+        Tensor; expected a tuple"), so that a learner's identical error names it; timeouts name nothing."""
+        found = {}
+        for mistake in self.mistakes:
+            error = self.errors.get(f"{mistake}/{check}")
+            if error and not error.startswith("timed out"):
+                found[mistake] = error
+        return found
+
+    def alternative(self, name: str, check: str) -> dict[str, np.ndarray] | None:
+        """A mistake's or variant's outputs on `check`: stored where they differ from the reference's,
+        the reference's where nothing is stored (equal, or not run: another function's check on the
+        grading inputs), None where it produced none (`errors` says why)."""
+        stored = self.mistakes.get(name, self.variants.get(name, {})).get(check)
+        if stored is not None or f"{name}/{check}" in self.errors:
+            return stored
+        return self.outputs.get(check)
 
     def save(self, arrays: Path, meta: Path) -> None:
         """Write the outputs as one `.npz` ("variant/check/output" keys) and the rest as JSON."""
@@ -46,7 +65,7 @@ class Reference:
             flat.update({f"{name}/{c}/{o}": a for c, outs in by_check.items() for o, a in outs.items()})
         save_npz(arrays, flat)
         write_atomic(meta, json.dumps({"errors": self.errors, "cell_errors": self.cell_errors,
-                                       "variants": sorted(self.variants)}))
+                                       "variants": sorted(self.variants), "mistakes": sorted(self.mistakes)}))
 
     @classmethod
     def load(cls, arrays: Path, meta: Path) -> Reference:
@@ -56,8 +75,10 @@ class Reference:
             variant, check, output = key.split("/", 2)
             nested.setdefault(variant, {}).setdefault(check, {})[output] = array
         info = json.loads(meta.read_text())
-        variants = {name: nested.pop(name) for name in info.get("variants", []) if name in nested}
-        return cls(nested.pop(SUBMISSION, {}), nested, info["errors"], info["cell_errors"], variants)
+        variants = {name: nested.pop(name, {}) for name in info.get("variants", [])}
+        outputs = nested.pop(SUBMISSION, {})
+        mistakes = {name: nested.pop(name, {}) for name in info.get("mistakes", [])} | nested
+        return cls(outputs, mistakes, info["errors"], info["cell_errors"], variants)
 
 
 def _output_code() -> list[Path]:
@@ -98,20 +119,34 @@ def compute(course: Course, paths: WeekPaths, *, alternatives: bool = True, inpu
         notebook=str(paths.source), checks_folder=str(paths.autograder), out="", hidden=True,
         alternatives=alternatives, cell_timeout_s=limits.cell_timeout_s, check_timeout_s=limits.check_timeout_s,
         seed=course.seed, input_seed=input_seed,
+        alternatives_everywhere=not input_seed,  # cross-function loss is measured on the public inputs only
     )
     deadline = limits.notebook_timeout_s * (4 if alternatives else 1)  # alternatives rerun every probe
     run = execute(job, deadline_s=deadline, workdir=paths.source.parent)
     ref = Reference(outputs={}, mistakes={}, cell_errors=run.cell_errors + [{"error": p} for p in run.problems])
-    variants = {v.name for v in load_checks(paths.autograder).variants}
+    week = load_checks(paths.autograder)
+    variants = {v.name for v in week.variants}
+    if alternatives:  # every catalogued name, with or without outputs that differ
+        ref.mistakes = {m.name: {} for m in week.mistakes}
+        ref.variants = {v.name: {} for v in week.variants}
     for name, records in run.variants.items():
         for check, record in records.items():
             if record.outputs is None:
                 ref.errors[f"{name}/{check}"] = record.error or record.status
             elif name == SUBMISSION:
                 ref.outputs[check] = record.outputs
-            else:
+    for name, records in run.variants.items():  # alternatives: only outputs that differ from the reference's
+        for check, record in records.items():
+            if name != SUBMISSION and record.outputs is not None and not _same(record.outputs, ref.outputs.get(check)):
                 (ref.variants if name in variants else ref.mistakes).setdefault(name, {})[check] = record.outputs
     return ref
+
+
+def _same(a: dict[str, np.ndarray], b: dict[str, np.ndarray] | None) -> bool:
+    """Bit for bit the same outputs (an alternative that left a check untouched gives exactly the key's)."""
+    return b is not None and a.keys() == b.keys() and all(
+        a[k].dtype == b[k].dtype and a[k].shape == b[k].shape
+        and np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind in "fc") for k in a)
 
 
 def load_reference(course: Course, paths: WeekPaths, *, input_seed: int = 0, refresh: bool = False) -> Reference:

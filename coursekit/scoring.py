@@ -25,5 +25,6 @@ def score(checks: WeekChecks, ref: Reference, run: Execution, variant: str = SUB
         for check in checks.checks:
             record = run.probe(check.name, variant)
             expected = ref.outputs.get(check.name, {})
-            results.append(compare(check, expected, record.outputs, record.error, ref.mistake_outputs(check.name)))
+            results.append(compare(check, expected, record.outputs, record.error, ref.mistake_outputs(check.name),
+                                   ref.mistake_errors(check.name)))
     return results

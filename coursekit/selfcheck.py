@@ -134,7 +134,8 @@ class Release:
         """One check's verdict, naming the catalogued mistakes the outputs match."""
         names = self.manifest["mistakes"]
         wrong = {m: o for m in names if (o := group(self.mistakes, f"{m}/{check.name}"))}
-        return compare(check, group(self.expected, check.name), got, error, wrong)
+        errors = self.manifest.get("mistake_errors", {}).get(check.name, {})
+        return compare(check, group(self.expected, check.name), got, error, wrong, errors)
 
     def report(self, name: str) -> FunctionReport:
         return FunctionReport(name, hints=self.manifest["mistakes"])

@@ -68,10 +68,10 @@ def expected_points(graded, adversary) -> float:
     total = 0.0
     for check in checks.checks:
         state = adversary.functions[check.function]
-        if state == "correct" or (state == "public_only" and check.visibility == "public"):
+        if state == "correct":
             total += check.points
-        elif state not in ("broken", "public_only"):
-            outputs = ref.mistakes.get(state, {}).get(check.name)
+        elif state != "broken":
+            outputs = ref.alternative(state, check.name)
             total += check.points if outputs is not None and matches(check, ref.outputs[check.name], outputs) else 0
     return total
 

@@ -48,3 +48,21 @@ def test_hidden_report_reveals_no_values_or_learner_text():
     smuggled = compare(CHECK, EXPECTED, None, "ValueError: secret hidden input 0.12345")
     text = "\n".join(format_result(smuggled, {}, reveal=False))
     assert "secret" not in text and "your code raised ValueError" in text
+
+
+def test_a_contract_error_names_the_mistake_that_raises_it():
+    error = "`f` returned a Tensor; expected a tuple (output, weights)"
+    errors = {"returns_tensor": error, "returns_list": "`f` returned a list of 3; expected a tuple (output, weights)"}
+    result = compare(CHECK, EXPECTED, None, error, {}, errors)
+    assert not result.passed and result.mistakes == ["returns_tensor"]
+    assert "[known mistake: returns_tensor]" in "\n".join(format_result(result, {"returns_tensor": "return a tuple"}))
+    assert compare(CHECK, EXPECTED, None, "ValueError: bad shape (cell 3, line 2)", {}, errors).mistakes == []
+
+
+def test_a_reference_stores_only_what_differs_and_fills_in_the_rest():
+    from coursekit.reference import Reference
+
+    ref = Reference(outputs={"c": EXPECTED}, mistakes={"m": {}}, errors={"m/d": "`f` returned a list of 2; expected"})
+    assert ref.alternative("m", "c") is EXPECTED  # nothing stored: equal to the reference's
+    assert ref.alternative("m", "d") is None  # it raised instead
+    assert ref.mistake_errors("d") == {"m": "`f` returned a list of 2; expected"}

@@ -73,10 +73,13 @@ def test_zip_has_no_solution_or_mistake_code(exported, released_minicourse):
                 for line in region.text.splitlines() if len(line.strip()) > 8}
     with zipfile.ZipFile(exported) as archive:
         assert not [n for n in archive.namelist() if n.startswith(("bundle/source/", "bundle/solutions/"))]
+        key = "bundle/autograder/week01_mini/key.json"  # the graded definitions, for grading isolation
         text = "\n".join(archive.read(n).decode(errors="replace") for n in archive.namelist()
-                         if not n.endswith((".whl", ".npz")))
+                         if not n.endswith((".whl", ".npz")) and n != key)
         mistakes = archive.read("bundle/autograder/week01_mini/mistakes.py").decode()
+        definitions = json.loads(archive.read(key))
     assert not [line for line in solution if line in text]
+    assert set(definitions) == {"softmax", "causal_mask"}
     assert "tril(-1)" not in mistakes and "code=''" in mistakes and "causal_mask_off_by_one" in mistakes
 
 

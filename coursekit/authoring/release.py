@@ -136,6 +136,9 @@ def release_week(course: Course, week: Week) -> WeekPaths:
         "checks": [{"name": c.name, "function": c.function, "points": c.points} for c in checks.public],
         "mistakes": {m.name: m.hint for m in checks.mistakes},
     }
+    errors = {c.name: e for c in checks.public if (e := ref.mistake_errors(c.name))}
+    if errors:  # contracts a mistake breaks, in the kit's words: check() names the mistake from the same error
+        manifest["mistake_errors"] = errors
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     readme = MENTEE_README.format(title=week.title, due=week.due_at.strftime("%A %d %B %Y, %H:%M %Z"),
                                   notebook=paths.notebook_name)

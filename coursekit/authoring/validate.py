@@ -17,7 +17,7 @@ import nbformat
 from coursekit import notebook
 from coursekit.arrays import load_npz
 from coursekit.authoring.release import Built, build_notebooks
-from coursekit.checks import WeekChecks, load_checks
+from coursekit.checks import Variant, WeekChecks, load_checks
 from coursekit.compare import compare
 from coursekit.config import Course, Week, WeekPaths
 from coursekit.engine.execute import Execution, execute
@@ -123,13 +123,17 @@ def run_notebook(course: Course, paths: WeekPaths, path: Path) -> Execution:
     return execute(job, deadline_s=limits.notebook_timeout_s, workdir=path.parent)
 
 
-def _variant_failures(checks: WeekChecks, ref: Reference, variant: str, input_seed: int) -> list[str]:
-    """The checks a variant fails against `ref` (computed on inputs drawn from `input_seed`)."""
+def _variant_failures(checks: WeekChecks, ref: Reference, variant: Variant, input_seed: int) -> list[str]:
+    """The checks a variant fails against `ref` (computed on inputs drawn from `input_seed`). On grading
+    inputs the reference runs a variant on its own function's checks only (and integration checks):
+    with the key's other definitions in place, the rest equal the reference's by construction."""
     failed = []
     with drawing_from(input_seed):
         for check in checks.checks:
-            outputs = ref.variants.get(variant, {}).get(check.name)
-            error = ref.errors.get(f"{variant}/{check.name}")
+            if input_seed and check.function != variant.function and not check.integration:
+                continue
+            outputs = ref.alternative(variant.name, check.name)
+            error = ref.errors.get(f"{variant.name}/{check.name}")
             if not compare(check, ref.outputs.get(check.name, {}), outputs, error).passed:
                 failed.append(check.name)
     return failed
@@ -139,8 +143,8 @@ def _variants(checks: WeekChecks, ref: Reference, fresh: Reference, seed: int, r
     """Every accepted variant must pass every check, on the public inputs and on the grading ones:
     a correct answer in another style loses nothing."""
     for variant in checks.variants:
-        failed = _variant_failures(checks, ref, variant.name, 0)
-        failed += [f"{c} (grading inputs)" for c in _variant_failures(checks, fresh, variant.name, seed)]
+        failed = _variant_failures(checks, ref, variant, 0)
+        failed += [f"{c} (grading inputs)" for c in _variant_failures(checks, fresh, variant, seed)]
         report.variants.append({"name": variant.name, "function": variant.function, "failed_checks": failed})
         report.variants_full_marks += not failed
     report.variants_total = len(checks.variants)
@@ -150,10 +154,10 @@ def _mistakes(checks: WeekChecks, ref: Reference, report: Validation) -> None:
     for mistake in checks.mistakes:
         results = []
         for check in checks.checks:
-            outputs = ref.mistakes.get(mistake.name, {}).get(check.name)
+            outputs = ref.alternative(mistake.name, check.name)
             error = ref.errors.get(f"{mistake.name}/{check.name}")
             results.append(compare(check, ref.outputs.get(check.name, {}), outputs, error,
-                                   ref.mistake_outputs(check.name)))
+                                   ref.mistake_outputs(check.name), ref.mistake_errors(check.name)))
         failed = [r for r in results if not r.passed]
         named = [r.check.name for r in failed if r.mistakes == [mistake.name]]
         elsewhere = [r for r in failed if r.check.function != mistake.function and not r.check.integration]

@@ -34,7 +34,7 @@ from pathlib import Path
 from coursekit.checks import WeekChecks
 from coursekit.config import Course, WeekPaths
 from coursekit.engine.execute import Execution, Outcome, exit_reason, run_attempts, take_outputs
-from coursekit.engine.runner import PUBLIC_DONE, SUBMISSION, Job
+from coursekit.engine.runner import ISOLATED, PUBLIC_DONE, SUBMISSION, Job
 from coursekit.engine.sandbox import MB, SANDBOX_PROCESSES, Cgroup, Sandbox, choose, limits_table
 from coursekit.engine.zygote import Config, Protocol
 
@@ -61,13 +61,17 @@ class ForkServer:
     """A sandboxed zygote for one week, forking one child per submission."""
 
     def __init__(self, course: Course, paths: WeekPaths, checks: WeekChecks, *, worker: int = 0,
-                 preload: tuple[str, ...] = (), sandbox: Sandbox | None = None, input_seed: int = 0):
+                 preload: tuple[str, ...] = (), sandbox: Sandbox | None = None, input_seed: int = 0,
+                 key: dict[str, str] | None = None):
         self.course, self.paths, self.checks = course, paths, checks
         self.input_seed = input_seed  # the probes' inputs: drawn fresh for grading (coursekit.probing)
         self.public = {c.name for c in checks.checks if c.visibility == "public"}
         self.hidden = {c.name for c in checks.checks if c.visibility == "hidden"}
         hidden_file = paths.autograder / "hidden.py"
-        self.hidden_source = hidden_file.read_text() if self.hidden and hidden_file.is_file() else None
+        hidden_source = hidden_file.read_text() if self.hidden and hidden_file.is_file() else None
+        self.isolated = self.public if key else set()  # public checks run again with the key's other definitions
+        # sent once the notebook is over: hidden.py and the source of the key's graded definitions
+        self.secrets = json.dumps({"checks": hidden_source, "key": key}) if hidden_source or key else None
         self.sandbox = sandbox  # chosen at the first start: choose() may refuse, which start() reports
         self.worker = worker
         self.cgroup: Cgroup | None = None  # made at the first start, where cgroups can be used
@@ -260,16 +264,21 @@ class ForkServer:
 
     # --- one submission -------------------------------------------------------------------
 
-    def _keep(self, files: object, names: set[str], cells: bool) -> dict[str, bytes]:
-        """The files a phase may produce: outputs of `names` (and cells.json), decoded."""
+    @property
+    def _after_notebook(self) -> set[tuple[str, str]]:
+        """(variant, check) of every probe run after the notebook: hidden ones and the isolated public ones."""
+        return {(SUBMISSION, name) for name in self.hidden} | {(ISOLATED, name) for name in self.isolated}
+
+    def _keep(self, files: object, names: set[tuple[str, str]], cells: bool) -> dict[str, bytes]:
+        """The files a phase may produce: outputs of `names` ((variant, check) pairs) and cells.json, decoded."""
         kept: dict[str, bytes] = {}
         if not isinstance(files, dict):
             return kept
         for path, data in files.items():
             parts = str(path).split("/")
             ok = (cells and parts == ["cells.json"]) or (
-                len(parts) == 3 and parts[:2] == ["outputs", SUBMISSION]
-                and parts[2].rsplit(".", 1)[0] in names and parts[2].rsplit(".", 1)[-1] in ("npz", "json"))
+                len(parts) == 3 and parts[0] == "outputs" and (parts[1], parts[2].rsplit(".", 1)[0]) in names
+                and parts[2].rsplit(".", 1)[-1] in ("npz", "json"))
             if ok and isinstance(data, str):
                 try:
                     kept[path] = base64.b64decode(data, validate=True)
@@ -287,6 +296,8 @@ class ForkServer:
         phase, cell, check = record.get("phase"), record.get("cell"), record.get("check")
         if phase == "cell" and type(cell) is int and 0 <= cell < cells:  # bool is not a cell
             return {"phase": "cell", "cell": cell}
+        if phase == "check" and isinstance(check, str) and record.get("variant") == ISOLATED:
+            return {"phase": "check", "variant": ISOLATED, "check": check} if check in self.isolated else None
         if phase == "check" and isinstance(check, str) and check in self.public | self.hidden:  # a list is unhashable
             return {"phase": "check", "variant": SUBMISSION, "check": check}
         if phase in (PUBLIC_DONE, "done"):
@@ -306,9 +317,10 @@ class ForkServer:
 
     def _follow(self, record: object, cells: int, frozen: bool) -> None:
         """Track the cell or check the sandbox says runs now: once the public outputs are taken, only
-        a hidden check (a cell or public check named then would carry what learner code chose)."""
+        a hidden or isolated check (a cell or public check named then would carry what learner code chose)."""
         progress = self._progress(record, cells)
-        if frozen and progress is not None and progress["phase"] != "done" and progress.get("check") not in self.hidden:
+        if frozen and progress is not None and progress["phase"] != "done" and (
+                (progress.get("variant"), progress.get("check")) not in self._after_notebook):
             progress = None
         self.progress = progress or self.progress
 
@@ -340,15 +352,16 @@ class ForkServer:
                 limit = self._phase_limit(self.progress)
                 phase_end = None if limit is None else time.monotonic() + limit + ALARM_GRACE_S
             elif "public" in message and not frozen:
-                self._take(self._keep(message["public"], self.public, cells=True), execution)
-                frozen = True  # from here on, only hidden outputs are taken
-                if self.hidden_source is not None:
-                    self._send({"hidden": self.hidden_source})
+                self._take(self._keep(message["public"], {(SUBMISSION, n) for n in self.public}, cells=True),
+                           execution)
+                frozen = True  # from here on, only hidden and isolated outputs are taken
+                if self.secrets is not None:
+                    self._send({"hidden": self.secrets})
             elif "tainted" in message:
                 raise SandboxTainted(str(message["tainted"])[:300])
             elif "done" in message:
                 done = message["done"] if isinstance(message["done"], dict) else {}
-                names = self.hidden if frozen else self.public
+                names = self._after_notebook if frozen else {(SUBMISSION, name) for name in self.public}
                 self._take(self._keep(done.get("files"), names, cells=not frozen), execution)
                 code = done.get("code") if isinstance(done.get("code"), int) else None
                 ready = self._receive(time.monotonic() + CLEANUP_TIMEOUT_S)
@@ -389,7 +402,7 @@ class ForkServer:
                 if self.process is None or self.process.poll() is not None:
                     self.start()
                 job = Job(notebook=f"{self.config.job_dir}/{NOTEBOOK}", checks_folder=self.config.checks,
-                          out=f"{self.config.job_dir}/.coursekit", hidden=self.hidden_source is not None,
+                          out=f"{self.config.job_dir}/.coursekit", hidden=self.secrets is not None,
                           skip_cells=skip_cells, skip_checks=execution.done(), cell_timeout_s=limits.cell_timeout_s,
                           check_timeout_s=limits.check_timeout_s, seed=self.course.seed, input_seed=self.input_seed)
                 code, timed_out, overran = self._attempt(job, notebook, deadline, execution, cells)

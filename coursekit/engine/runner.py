@@ -13,6 +13,10 @@ Layout of the output folder:
     progress.json                    the cell or check being run (read if the process dies)
     outputs/<variant>/<check>.npz    a probe's outputs
     outputs/<variant>/<check>.json   or why it produced none
+
+Variants: `submission` (the notebook as written), `isolated` (grading only: the public checks run
+again after the notebook, with the answer key's other graded definitions, see `Isolation`), and
+one per catalogued mistake or accepted variant (trusted reference runs).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from coursekit.files import write_atomic
 
 RUNNER_ENV = "COURSEKIT_RUNNER"  # set while a notebook runs here: check() stays silent
 SUBMISSION = "submission"  # the variant name of the notebook as written
+ISOLATED = "isolated"  # grading: the public checks again, every other graded name the answer key's
 PUBLIC_DONE = "public-done"  # progress.json phase: public outputs written, hidden checks not yet loaded
 CELL_FILE = re.compile(r"ipython-input-(\d+)-")
 
@@ -46,6 +51,9 @@ class Job:
     out: str
     hidden: bool = True  # run hidden checks too
     alternatives: bool = False  # also run every catalogued mistake and accepted variant (trusted runs only)
+    # ... on every check, so validate can measure what a mistake costs elsewhere (isolation makes that 0),
+    # or only on their own function's checks and integration checks (the rest equal the reference's)
+    alternatives_everywhere: bool = True
     skip_tags: list[str] = field(default_factory=lambda: ["train", "gpu-extra"])
     skip_cells: list[int] = field(default_factory=list)
     skip_checks: list[str] = field(default_factory=list)  # "variant/check" already done by an earlier attempt
@@ -159,12 +167,37 @@ class Isolation:
 
     key: dict  # a namespace holding the key's definitions
     graded: set[str]
+    sources: dict[str, str] = field(default_factory=dict)  # grading: {name: source} of the key's definitions
+    made: dict[str, dict] = field(default_factory=dict)  # grading: the key's namespace for checks of each function
+
+    @classmethod
+    def from_sources(cls, ns: dict, sources: dict[str, str], graded: set[str]) -> Isolation:
+        """Grading: the key's definitions are made from source, per function under test, in a copy of the
+        notebook's namespace (its imports and given helpers) that lacks the key's version of that function,
+        so learner code under test can reach the key's other definitions but never the one it must write."""
+        return cls(dict(ns), graded, sources)
+
+    def _key_for(self, function: str) -> dict:
+        if not self.sources:
+            return self.key
+        if function not in self.made:
+            key = dict(self.key)
+            for name, source in self.sources.items():
+                if name != function:
+                    with contextlib.suppress(Exception):  # learner code may have removed what a definition needs
+                        exec(compile(source, f"<answer key: {name}>", "exec"), key)
+            self.made[function] = key
+        return self.made[function]
 
     @contextlib.contextmanager
     def around(self, ns: dict, check: Any) -> Iterator[None]:
-        others = set() if check.integration else {n for n in self.graded - {check.function} if n in self.key}
+        if check.integration:
+            yield
+            return
+        key = self._key_for(check.function)
+        others = {n for n in self.graded - {check.function} if n in key}
         saved = {n: ns[n] for n in others if n in ns}
-        ns.update({n: self.key[n] for n in others})
+        ns.update({n: key[n] for n in others})
         try:
             yield
         finally:
@@ -229,13 +262,15 @@ def run_job(
     shell: Any,
     checks: tuple,
     alternatives: tuple = (),
-    hidden: Callable[[], tuple] | None = None,
+    hidden: Callable[[], tuple[tuple, dict[str, str]]] | None = None,
     notify: Callable[[dict], None] | None = None,
 ) -> None:
     """Run the notebook's cells, then the probes of `checks`, of `hidden()`, and of each alternative.
 
     `hidden`, when given, is called once the public outputs are written and progress.json says
-    PUBLIC_DONE: the grading sandbox gets its hidden checks only then (see coursekit.engine.zygote).
+    PUBLIC_DONE: the grading sandbox gets its hidden checks and the source of the answer key's graded
+    definitions only then (see coursekit.engine.zygote). With the key, the hidden checks run isolated,
+    and so do the public checks once more (variant ISOLATED): every graded point depends on one function.
     `notify` also receives every progress record. An alternative (a catalogued mistake or variant)
     runs isolated (`Isolation`): while a check runs, every other graded function is the notebook's,
     so a catalogued mistake is charged only in its own function's checks.
@@ -254,7 +289,12 @@ def run_job(
     run_probes(ns, SUBMISSION, checks, job, progress, cell_of)
     if hidden is not None:
         progress({"phase": PUBLIC_DONE})
-        run_probes(ns, SUBMISSION, hidden(), job, progress, cell_of)
+        hidden_checks, key = hidden()
+        graded |= {c.function for c in hidden_checks}
+        isolation = Isolation.from_sources(snapshot, key, graded) if key else None
+        run_probes(ns, SUBMISSION, hidden_checks, job, progress, cell_of, isolation)
+        if isolation is not None:
+            run_probes(ns, ISOLATED, checks, job, progress, cell_of, isolation)
     for alternative in alternatives:  # catalogued mistakes and accepted variants: each redefines one function
         ns.clear()
         ns.update(snapshot)
@@ -263,7 +303,9 @@ def run_job(
         except Exception as exc:  # a broken catalogue entry is reported by validate
             _write_json(out / "outputs" / f"{alternative.name}.error.json", {"error": describe(exc, cell_of)})
             continue
-        run_probes(ns, alternative.name, checks, job, progress, cell_of, Isolation(snapshot, graded))
+        own = checks if job.alternatives_everywhere else tuple(
+            c for c in checks if c.function == alternative.function or c.integration)
+        run_probes(ns, alternative.name, own, job, progress, cell_of, Isolation(snapshot, graded))
     progress({"phase": "done"})
 
 

@@ -9,7 +9,8 @@ the public checks; then it forks a child per submission that runs the notebook
 
 Protocol, one JSON object per line:
     parent -> zygote   {"run": {Job fields}, "notebook": "<ipynb text>"}
-                       {"hidden": "<text of hidden.py>"}   the answer to a "public" event
+                       {"hidden": "<JSON>"}                the answer to a "public" event: {"checks": text of
+                                                           hidden.py, "key": source of the key's graded definitions}
                        {"kill": true}                      end the running submission now
     zygote -> parent   {"ready": true}                     once, after start-up
                        {"progress": {...}}                 the cell or check the child starts now
@@ -54,9 +55,11 @@ brings hidden.py. When the child has written its public outputs it loads END_OF_
 second seccomp filter that can never be removed, and says "public". Only with that latch set
 (read from /proc) does the zygote end the notebook: it sends the output folder ({"public"}),
 which the parent takes with cells.json as final, and writes the text of hidden.py the parent
-answers with into the child's pipe. Learner code that sets the latch earlier only ends its own
+answers with into the child's pipe, with the answer key's graded definitions: the hidden checks,
+and the public ones again (variant `isolated`), run with every graded name but the one under test
+the key's (`runner.Isolation`). Learner code that sets the latch earlier only ends its own
 notebook there. From then on the zygote passes on progress for checks only, and the parent keeps
-hidden outputs only; feedback states each hidden check's pass or fail, and a crash as a category.
+those checks' outputs only; feedback states their pass or fail, and a crash as a category.
 """
 
 from __future__ import annotations
@@ -548,7 +551,9 @@ def child(config: Config, state: dict, job_fields: dict, notify: int, hidden_fd:
             chunks = []
             while chunk := os.read(hidden_fd, 1 << 16):
                 chunks.append(chunk)
-            return load_hidden(Path(config.checks), b"".join(chunks).decode(), state["public"])
+            secrets = json.loads(b"".join(chunks))
+            checks = load_hidden(Path(config.checks), secrets["checks"], state["public"]) if secrets["checks"] else ()
+            return checks, secrets["key"]
 
         def send_progress(record: dict) -> None:
             kill_all(config.pid_namespace)  # what the last cell or check left running ends with it

@@ -3,7 +3,8 @@
 Grading compares a submission's probe outputs with the reference's, so it needs the checks
 (public.py, hidden.py), the reference outputs (cached, never recomputed), the mistakes' hints
 and outputs (to name them), the course config (limits, seed, points, due date) and the week's
-data. It needs neither source/ nor solutions/ nor the mistakes' code. The bundle is laid out
+data, and the answer key's graded definitions (to isolate each function's checks). It needs
+neither source/ nor solutions/ nor the mistakes' code. The bundle is laid out
 as a partial course tree, so `load_course(bundle)` and `course.paths(week)` work unchanged:
 
     course_config.py
@@ -14,10 +15,12 @@ as a partial course tree, so `load_course(bundle)` and `course.paths(week)` work
     autograder/<week>/reference.npz   outputs of the solution and of each mistake, per check, on the
                                       grading inputs (drawn from bundle.json's input_seed)
     autograder/<week>/reference.json  checks the reference could not run, cell errors
+    autograder/<week>/key.json        generated: the solution's graded definitions, nothing else; sent
+                                      into the sandbox only after the notebook (runner.Isolation)
     data/<folder>/                    the week's shipped data
     release/<week>/<notebook>         the release notebook: grading checks signatures against it
 
-Grading code gets the reference on its fresh inputs and their seed with
+Grading code gets the reference on its fresh inputs, their seed and the key's definitions with
 `grading_secrets(course, paths)`: from the bundle when `course.root` is one, else from the
 course's cache (computed if stale).
 """
@@ -29,13 +32,14 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from coursekit import __version__
+from coursekit import __version__, notebook
 from coursekit.checks import load_checks
 from coursekit.config import CONFIG_FILE, Course, Week, WeekPaths, load_course
 from coursekit.errors import CheckDefinitionError, ConfigError
 from coursekit.reference import Reference, fingerprint, grading_seed, load_reference
 
 MANIFEST = "bundle.json"
+KEY = "key.json"
 IGNORE = shutil.ignore_patterns("__pycache__", ".cache", "*.pyc", ".ipynb_checkpoints")
 
 
@@ -87,6 +91,7 @@ def write_bundle(course: Course, week: Week, dest: Path) -> Path:
             shutil.copyfile(path, checks / path.name)
     (checks / "mistakes.py").write_text(_mistakes_without_code(course, week))
     ref.save(checks / "reference.npz", checks / "reference.json")
+    (checks / KEY).write_text(json.dumps(answer_key(course, paths), indent=1) + "\n")
     for folder in week.data:
         shutil.copytree(course.root / "data" / folder, dest / "data" / folder, ignore=IGNORE)
     release = dest / "release" / week.slug / paths.notebook_name
@@ -122,16 +127,26 @@ def bundled_reference(paths: WeekPaths) -> Reference:
 
 @dataclass(frozen=True)
 class GradingSecrets:
-    """What grading holds back from mentees: the reference on fresh inputs, and their seed."""
+    """What grading holds back from mentees: the reference on fresh inputs, their seed, and the
+    source of the key's graded definitions (every other function is the key's while one is checked)."""
 
     ref: Reference
     input_seed: int
+    key: dict[str, str]  # graded name -> its source in the solution
+
+
+def answer_key(course: Course, paths: WeekPaths) -> dict[str, str]:
+    """The source notebook's graded definitions (functions and classes the checks name), nothing else."""
+    graded = load_checks(paths.autograder).graded
+    return notebook.definitions(paths.source, graded)
 
 
 def grading_secrets(course: Course, paths: WeekPaths) -> GradingSecrets:
     """From the bundle if `course.root` is one, else from the course (the reference cached per seed)."""
     if is_bundle(course.root):
         manifest = json.loads((course.root / MANIFEST).read_text())
-        return GradingSecrets(bundled_reference(paths), int(manifest["input_seed"]))
+        key = paths.autograder / KEY
+        return GradingSecrets(bundled_reference(paths), int(manifest["input_seed"]),
+                              json.loads(key.read_text()) if key.is_file() else {})
     seed = grading_seed(paths, course)
-    return GradingSecrets(load_reference(course, paths, input_seed=seed), seed)
+    return GradingSecrets(load_reference(course, paths, input_seed=seed), seed, answer_key(course, paths))

@@ -19,8 +19,10 @@ from pathlib import Path
 
 from coursekit.compare import CheckResult
 from coursekit.config import Course, Week
-from coursekit.engine.execute import Execution, plain_text
+from coursekit.engine.execute import Execution, ProbeRecord, plain_text
 from coursekit.engine.forkserver import ForkServer
+from coursekit.engine.runner import ISOLATED, SUBMISSION
+from coursekit.explain import error_kind
 from coursekit.files import write_atomic
 from coursekit.grading.feedback import write_feedback
 from coursekit.grading.lateness import lateness
@@ -127,8 +129,27 @@ def _grade(result: GradeResult, grader: WeekGrader, path: Path | None, source: s
         _not_graded(result, grader, prepared.fatal)
         return
     execution = _run(grader, server, prepared)
-    result.checks = score(grader.checks, grader.ref, execution, input_seed=grader.input_seed)
+    result.checks = score(grader.checks, grader.ref, isolated(execution), input_seed=grader.input_seed)
     result.problems = prepared.problems + _run_problems(execution, grader, prepared)
+
+
+def isolated(execution: Execution) -> Execution:
+    """The records grading scores: each public check as it ran with the answer key's other definitions.
+
+    That run came after the notebook, when learner code could have seen hidden inputs, so its
+    error is shown by kind only, or as the same check's error during the notebook if it had one.
+    A public check whose isolated run is missing (the sandbox ended first) keeps its notebook run.
+    """
+    records = dict(execution.variants.get(SUBMISSION, {}))
+    for name, record in execution.variants.get(ISOLATED, {}).items():
+        before = records.get(name)
+        if record.status == "ok":
+            records[name] = record
+        elif before is None or before.status == "ok":
+            records[name] = ProbeRecord(record.status, error=error_kind(record.error or ""))
+        # else both failed: the notebook run's error says why, in words the learner saw anyway
+    return Execution(cells=execution.cells, variants={SUBMISSION: records}, problems=execution.problems,
+                     seconds=execution.seconds)
 
 
 def _run(grader: WeekGrader, server: ForkServer | None, prepared: Prepared) -> Execution:

@@ -23,6 +23,7 @@ class WeekGrader:
     checks: WeekChecks
     ref: Reference  # on the grading inputs, drawn from input_seed
     input_seed: int
+    key: dict[str, str]  # graded name -> the answer key's source of it (runner.Isolation)
     signatures: dict[str, Signature]  # graded name -> its signature in the release
     preload: tuple[str, ...]  # modules the release imports: the fork server imports them once
 
@@ -40,7 +41,8 @@ class WeekGrader:
                 if tree is not None:
                     found.update({k: v for k, v in signatures(tree).items() if k in graded})
                     preload |= imports(tree)
-        return cls(course, week, paths, checks, secrets.ref, secrets.input_seed, found, tuple(sorted(preload)))
+        return cls(course, week, paths, checks, secrets.ref, secrets.input_seed, secrets.key, found,
+                   tuple(sorted(preload)))
 
     @property
     def hints(self) -> dict[str, str]:
@@ -56,4 +58,4 @@ class WeekGrader:
 
     def server(self, worker: int = 0) -> ForkServer:
         return ForkServer(self.course, self.paths, self.checks, worker=worker, preload=self.preload,
-                          input_seed=self.input_seed)
+                          input_seed=self.input_seed, key=self.key or None)

@@ -6,7 +6,7 @@ Built from the week's release notebook and answer key (`coursekit.samples.parts`
 for any week: the attacks use the week's first graded function and its first catalogued mistake.
 Writes DEST/<name>/<notebook> and DEST/expected.json, which gives for each submission:
 - `functions`: the state of every graded function as written: "correct", "broken" (fails all its
-  checks), "public_only" (passes its public checks only), or the name of a catalogued mistake;
+  checks), or the name of a catalogued mistake;
 - `says`: a phrase its feedback must contain; `attack`: what it tries.
 """
 
@@ -336,7 +336,7 @@ LOOP = "while True:\n    pass"
 class Adversary:
     name: str
     attack: str
-    functions: dict[str, str]  # graded function -> "correct", "broken", "public_only" or a mistake's name
+    functions: dict[str, str]  # graded function -> "correct", "broken" or a mistake's name
     says: str = ""  # a phrase the feedback must contain
     path: str = ""
     slow: bool = False  # waits for a limit to pass
@@ -438,8 +438,9 @@ def make(course: Course, week: Week, dest: Path, out_guesses: list[str] = ()) ->
          _fill(p, after=READ.format(paths=secret_paths, leak=LEAK))),
         (Adversary("steal_hidden", "a thread watches memory for the hidden checks and writes them into outputs",
                    correct), _fill(p, after=STEAL.format(leak=LEAK))),
+        # once the hidden checks are loaded it raises, also in the public checks' isolated rerun: 0 for `fn`
         (Adversary("leak_hidden_inputs", f"`{fn}` raises its hidden inputs in an error message",
-                   correct | {fn: "public_only"}, "your code raised ValueError"),
+                   correct | {fn: "broken"}, "your code raised ValueError"),
          _fill(p, append={cell: LEAK_INPUTS.format(name=fn, leak=LEAK)})),
         (Adversary("fake_results", "writes fake results.json, gradebook and grade.json; wrong answer", wrong),
          _fill(p, append=with_mistake, after=FAKE_RESULTS.format(fake=FAKE, out_guesses=list(out_guesses)))),
