@@ -13,6 +13,15 @@ COURSE = Course(
     min_variants_per_function=2,  # validate fails a graded function with fewer accepted variants
     weeks=(
         Week(
+            number=5,
+            slug="week05_encoder_decoder",
+            title="Encoder-decoders: autoencoders, a VAE, spelling to sound with attention and beam search",
+            notebooks=("encoder_decoder.ipynb",),
+            data=("cmudict",),
+            points=100,
+            due="2026-12-04T23:59:00+00:00",
+        ),
+        Week(
             number=6,
             slug="week06_transformer",
             title="Attention and the transformer from scratch",

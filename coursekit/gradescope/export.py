@@ -77,20 +77,25 @@ Made by `coursekit export gradescope {slug}` (coursekit {version}).
 On Gradescope: Programming Assignment, autograder "Zip file upload", base image Ubuntu 24.04
 (Python 3.12). Students upload `{notebook}`. Grading reads only `bundle/`: the checks, the
 reference outputs on inputs students never see (drawn from bundle.json's input_seed: keep this
-zip private to instructors, as Gradescope does) and the mistake hints. No solution code is in it.
+zip private to instructors, as Gradescope does), the mistake hints, and the answer key's graded
+definitions (key.json: handed to the sandbox only after the notebook has run, so that each
+function's checks use the key's other functions). No other solution code is in it.
 """
 
 
 def requirements() -> list[str]:
-    """Pinned `name==version` lines for coursekit's runtime dependencies and theirs."""
+    """Pinned `name==version` lines for coursekit's runtime dependencies, what the weeks import (the
+    `course` extra: the notebook runs when grading), and their dependencies."""
     from packaging.requirements import Requirement
 
     pins: dict[str, str] = {}
     todo = [Requirement(r) for r in importlib.metadata.requires("coursekit") or []]
+    todo = [r for r in todo if r.marker is None or r.marker.evaluate({"extra": "course"})]
     while todo:
         req = todo.pop()
-        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
-            continue  # an extra's dependency, or not for this platform
+        if req.marker is not None and not req.marker.evaluate({"extra": ""}) and not req.marker.evaluate(
+                {"extra": "course"}):
+            continue  # another extra's dependency, or not for this platform
         key = req.name.lower().replace("_", "-")
         if key in pins or key == "torch":
             continue
