@@ -13,6 +13,15 @@ COURSE = Course(
     min_variants_per_function=2,  # validate fails a graded function with fewer accepted variants
     weeks=(
         Week(
+            number=2,
+            slug="week02_nn_cnn",
+            title="PyTorch and neural networks from the inside: backprop, convolutions, partial convolutions",
+            notebooks=("nn_cnn.ipynb",),
+            data=(),  # scikit-learn's bundled digits; nothing shipped
+            points=100,
+            due="2026-11-13T23:59:00+00:00",
+        ),
+        Week(
             number=5,
             slug="week05_encoder_decoder",
             title="Encoder-decoders: autoencoders, a VAE, spelling to sound with attention and beam search",
