@@ -14,24 +14,31 @@ def _weeks(course, week: str | None):
     return [course.week(week)] if week else list(course.weeks)
 
 
-def cmd_release(week: str | None) -> ExitCode:
-    from coursekit.authoring.release import release_week
+def cmd_release(week: str | None, reuse: bool = False) -> ExitCode:
+    from coursekit.authoring.release import is_current, release_week
     from coursekit.config import load_course
 
     course = load_course()
     for w in _weeks(course, week):
+        if reuse and is_current(course, w):
+            print(f"{w.slug}: release is up to date")
+            continue
         paths = release_week(course, w)
         print(f"released {w.slug}: {paths.release.relative_to(course.root)}, {paths.solution.relative_to(course.root)}")
     return ExitCode.OK
 
 
-def cmd_validate(week: str | None, as_json: bool) -> ExitCode:
+def cmd_validate(week: str | None, as_json: bool, reuse: bool = False) -> ExitCode:
     from coursekit import console
-    from coursekit.authoring.validate import validate_week
+    from coursekit.authoring.validate import record_verdict, reused_verdict, validate_week
     from coursekit.config import load_course
 
     course = load_course()
-    reports = [validate_week(course, w) for w in _weeks(course, week)]
+    reports = []
+    for w in _weeks(course, week):
+        report = (reuse and reused_verdict(course, w)) or validate_week(course, w)
+        record_verdict(course, w, report)
+        reports.append(report)
     for report in reports:
         console.validation(report, as_json)
     if len(reports) > 1 and not as_json:
@@ -97,12 +104,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     release = verbs.add_parser("release", help="write release/<week>/ and solutions/<week>/ from source/")
     release.add_argument("week", nargs="?", help="slug or number; all weeks if left out")
-    release.set_defaults(run=lambda a: cmd_release(a.week))
+    release.add_argument("--reuse", action="store_true",
+                         help="leave a week whose release is what it would write now (built from the same inputs)")
+    release.set_defaults(run=lambda a: cmd_release(a.week, a.reuse))
 
     validate = verbs.add_parser("validate", help="prove a week's checks: key 100%%, stub 0, mistakes named, no leaks")
     validate.add_argument("week", nargs="?", help="slug or number; all weeks if left out")
     validate.add_argument("--json", action="store_true", help="print one JSON object per week")
-    validate.set_defaults(run=lambda a: cmd_validate(a.week, a.json))
+    validate.add_argument("--reuse", action="store_true",
+                          help="a week unchanged since its recorded valid verdict (kit, source, checks, data, release "
+                               "alike) is not run again")
+    validate.set_defaults(run=lambda a: cmd_validate(a.week, a.json, a.reuse))
 
     check = verbs.add_parser("check", help="run a saved release notebook's public checks (before submitting)")
     check.add_argument("notebook", type=Path)

@@ -58,6 +58,8 @@ def validation(report: Validation, as_json: bool) -> None:
     for line in report.leaks + report.problems:
         console.print(f"[red]✗[/red] {escape(line)}", highlight=False)
     console.print(PASS if report.ok else FAIL)
+    if report.reused:
+        console.print("(recorded verdict: nothing it depends on has changed since it was reached)")
 
 
 def validation_summary(reports: list[Validation]) -> None:
@@ -68,7 +70,7 @@ def validation_summary(reports: list[Validation]) -> None:
     for r in reports:
         table.add_row(r.week, f"{r.reference_points:g}/{r.max_points:g}", f"{r.stub_points:g}", str(len(r.checks)),
                       f"{r.mistakes_caught}/{r.mistakes_named}/{r.mistakes_total}", str(len(r.leaks)),
-                      PASS if r.ok else FAIL)
+                      (PASS if r.ok else FAIL) + (" (recorded)" if r.reused else ""))
     Console().print(table)
 
 

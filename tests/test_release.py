@@ -74,3 +74,17 @@ def test_malformed_markers_are_one_line_errors(minicourse, source, message):
     with pytest.raises(NotebookError, match=message) as info:
         release_week(course, course.weeks[0])
     assert str(path) in str(info.value)
+
+
+def test_a_release_is_current_until_what_it_is_built_from_changes(minicourse):
+    from coursekit.authoring.release import is_current
+    from coursekit.reference import fingerprint
+
+    course = load_course(minicourse)
+    week = course.week(WEEK)
+    assert is_current(course, week)
+    manifest = (minicourse / "release" / WEEK / "checks" / "manifest.json").read_text()
+    assert fingerprint(course.paths(week), course) not in manifest  # the grading seed is derived from it
+    hidden = minicourse / "autograder" / WEEK / "hidden.py"
+    hidden.write_text(hidden.read_text() + "\n# edited\n")
+    assert not is_current(course, week)

@@ -18,6 +18,15 @@ def test_fixture_week_is_valid(minicourse, in_dir, capsys):
     assert report["stub_points"] == 0 and report["leaks"] == []
     assert report["mistakes_caught"] == report["mistakes_named"] == report["mistakes_total"] == 6
     assert report["variants_full_marks"] == report["variants_total"] == 4 and report["cross_function_loss"] == 0
+    assert not report["reused"]
+
+    # the valid verdict is recorded: --reuse gives it back while nothing changes, and runs again after a change
+    assert main(["validate", WEEK, "--json", "--reuse"]) == 0
+    assert json.loads(capsys.readouterr().out) == report | {"reused": True}
+    hidden = minicourse / "autograder" / WEEK / "hidden.py"
+    hidden.write_text(hidden.read_text() + "\n# edited\n")
+    assert main(["validate", WEEK, "--json", "--reuse"]) == 0
+    assert not json.loads(capsys.readouterr().out)["reused"]
 
 
 def test_planted_check_that_the_stub_passes_fails_validation(minicourse, in_dir, capsys):

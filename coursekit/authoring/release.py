@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 import numpy as np
 from nbformat import NotebookNode
 
@@ -18,7 +20,7 @@ from coursekit.compare import matches
 from coursekit.config import Course, Week, WeekPaths
 from coursekit.errors import CheckDefinitionError, NotebookError
 from coursekit.grading.static import parse, signatures
-from coursekit.reference import Reference, load_reference
+from coursekit.reference import Reference, fingerprint, load_reference
 
 STUB = "raise NotImplementedError"
 # What JupyterLab writes for ipykernel's python3 kernel: a notebook that already says so is not marked
@@ -106,6 +108,32 @@ def build_notebooks(paths: WeekPaths) -> Built:
     return Built(student_notebook(source, paths.source), answer_key(source))
 
 
+def in_sync(paths: WeekPaths, built: Built) -> list[str]:
+    """Whether the committed release and answer key are what `coursekit release` makes now."""
+    problems = []
+    for made, path in ((built.student, paths.release), (built.key, paths.solution)):
+        if not path.is_file() or nbformat.writes(made) != nbformat.writes(notebook.read(path)):
+            problems.append(f"{path} is out of date; run `coursekit release {paths.week.slug}`")
+    return problems
+
+
+def built_from(course: Course, paths: WeekPaths) -> str:
+    """A one-way digest of the reference fingerprint the expected outputs come from. Never the fingerprint
+    itself: the grading seed is derived from it, and the release goes to mentees."""
+    return hashlib.sha256(f"release/{fingerprint(paths, course)}".encode()).hexdigest()[:16]
+
+
+def is_current(course: Course, week: Week) -> bool:
+    """Whether release/ and solutions/ are what `release_week` would write now: the notebooks as built,
+    and the checks made from the reference the manifest names (`built_from`)."""
+    paths = course.paths(week)
+    try:
+        manifest = json.loads((paths.release_checks / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return manifest.get("built_from") == built_from(course, paths) and not in_sync(paths, build_notebooks(paths))
+
+
 def release_week(course: Course, week: Week) -> WeekPaths:
     """Write release/<week>/ and solutions/<week>/ from source/ and autograder/."""
     paths = course.paths(week)
@@ -135,6 +163,7 @@ def release_week(course: Course, week: Week) -> WeekPaths:
         "signatures": stub_signatures(built.student, {c.function for c in checks.public}),
         "checks": [{"name": c.name, "function": c.function, "points": c.points} for c in checks.public],
         "mistakes": {m.name: m.hint for m in checks.mistakes},
+        "built_from": built_from(course, paths),
     }
     errors = {c.name: e for c in checks.public if (e := ref.mistake_errors(c.name))}
     if errors:  # contracts a mistake breaks, in the kit's words: check() names the mistake from the same error

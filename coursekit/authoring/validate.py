@@ -8,27 +8,30 @@ or variants appears in release/.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import nbformat
-
+import coursekit
 from coursekit import notebook
 from coursekit.arrays import load_npz
-from coursekit.authoring.release import Built, build_notebooks
+from coursekit.authoring.release import Built, build_notebooks, in_sync
 from coursekit.checks import Variant, WeekChecks, load_checks
 from coursekit.compare import compare
 from coursekit.config import Course, Week, WeekPaths
 from coursekit.engine.execute import Execution, execute
 from coursekit.engine.runner import SUBMISSION, Job
 from coursekit.errors import CheckDefinitionError, NotebookError
+from coursekit.files import write_atomic
 from coursekit.probing import drawing_from
-from coursekit.reference import Reference, grading_seed, load_reference
+from coursekit.reference import Reference, fingerprint, grading_seed, load_reference
 from coursekit.scoring import score
 
 TEXT_SUFFIXES = {".ipynb", ".py", ".json", ".md", ".txt", ".tsv", ".csv", ".html", ".yaml", ".yml"}
 MIN_LEAK_LINE = 16  # shorter lines (`return x`, `x = x + 1`) are too common to call leaks
+VERDICT = "validated.json"  # autograder/<week>/: the last valid verdict and what it was reached on
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Validation:
     variants: list[dict] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    reused: bool = False  # the recorded verdict of unchanged inputs (`validate --reuse`), not a new run
 
     @property
     def ok(self) -> bool:
@@ -65,7 +69,7 @@ class Validation:
     def summary(self) -> dict:
         keys = ("week", "max_points", "reference_points", "stub_points", "checks", "mistakes_total",
                 "mistakes_caught", "mistakes_named", "cross_function_loss", "variants_total", "variants_full_marks",
-                "leaks")
+                "leaks", "reused")
         extra = {"mistakes": self.mistakes, "variants": self.variants, "problems": self.problems, "ok": self.ok}
         return {k: getattr(self, k) for k in keys} | extra
 
@@ -104,15 +108,6 @@ def structure(paths: WeekPaths, checks: WeekChecks, min_mistakes: int, min_varia
                             "alternatives to variants.py")
     problems += [f"variant {v.name} is for `{v.function}`, which the notebook does not grade"
                  for v in checks.variants if v.function not in graded]
-    return problems
-
-
-def in_sync(paths: WeekPaths, built: Built) -> list[str]:
-    """Whether the committed release and answer key are what `coursekit release` makes now."""
-    problems = []
-    for made, path in ((built.student, paths.release), (built.key, paths.solution)):
-        if not path.is_file() or nbformat.writes(made) != nbformat.writes(notebook.read(path)):
-            problems.append(f"{path} is out of date; run `coursekit release {paths.week.slug}`")
     return problems
 
 
@@ -237,3 +232,37 @@ def validate_week(course: Course, week: Week) -> Validation:
     _variants(checks, ref, fresh_job.result(), seed, report)
     report.leaks = leaks(paths, checks, built)
     return report
+
+
+def verdict_fingerprint(course: Course, paths: WeekPaths) -> str:
+    """A hash of everything a verdict depends on: the reference's inputs (`reference.fingerprint`), the
+    release as built, and every file of the kit (comparison and validation rules included)."""
+    digest = hashlib.sha256(fingerprint(paths, course).encode())
+    package = Path(coursekit.__file__).parent
+    files = [(p, package) for p in sorted(package.rglob("*.py"))]
+    release = [p for p in sorted(paths.release_dir.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+    files += [(p, paths.root) for p in release]
+    for path, base in files:
+        digest.update(str(path.relative_to(base)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def record_verdict(course: Course, week: Week, report: Validation) -> None:
+    """Keep a valid verdict with the fingerprint it was reached on (`validate --reuse` reads it)."""
+    if report.ok and not report.reused:
+        paths = course.paths(week)
+        data = {"fingerprint": verdict_fingerprint(course, paths), "report": asdict(report)}
+        write_atomic(paths.autograder / VERDICT, json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+def reused_verdict(course: Course, week: Week) -> Validation | None:
+    """The recorded valid verdict if nothing it depends on has changed since, else None."""
+    paths = course.paths(week)
+    try:
+        data = json.loads((paths.autograder / VERDICT).read_text())
+        if data["fingerprint"] != verdict_fingerprint(course, paths):
+            return None
+        return Validation(**(data["report"] | {"reused": True}))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
