@@ -22,6 +22,15 @@ COURSE = Course(
             due="2026-11-13T23:59:00+00:00",
         ),
         Week(
+            number=4,
+            slug="week04_language_models",
+            title="Language models: n-grams, Kneser-Ney, neural LMs and how to evaluate them",
+            notebooks=("language_models.ipynb",),
+            data=("shakespeare",),  # week 8's corpus and split
+            points=100,
+            due="2026-11-27T23:59:00+00:00",
+        ),
+        Week(
             number=5,
             slug="week05_encoder_decoder",
             title="Encoder-decoders: autoencoders, a VAE, spelling to sound with attention and beam search",
