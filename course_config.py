@@ -22,6 +22,15 @@ COURSE = Course(
             due="2026-11-13T23:59:00+00:00",
         ),
         Week(
+            number=3,
+            slug="week03_text_classification",
+            title="Text classification: naive Bayes, softmax regression, a CNN, and evaluation done right",
+            notebooks=("text_classification.ipynb",),
+            data=("wordnet_glosses", "sotu_party"),
+            points=100,
+            due="2026-11-20T23:59:00+00:00",
+        ),
+        Week(
             number=4,
             slug="week04_language_models",
             title="Language models: n-grams, Kneser-Ney, neural LMs and how to evaluate them",
