@@ -66,6 +66,15 @@ COURSE = Course(
             points=100,
             due="2026-12-25T23:59:00+00:00",
         ),
+        Week(
+            number=9,
+            slug="week09_instructions",
+            title="Aligning miniGPT to instructions: SFT with masked labels, then DPO",
+            notebooks=("instructions.ipynb",),
+            data=("instructions", "shakespeare"),  # shakespeare: the gpu-extra cell pretrains a larger model
+            points=100,
+            due="2027-01-01T23:59:00+00:00",
+        ),
     ),
     limits=Limits(
         cell_timeout_s=60,  # one notebook cell (train and gpu-extra cells are skipped)
