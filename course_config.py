@@ -13,6 +13,15 @@ COURSE = Course(
     min_variants_per_function=2,  # validate fails a graded function with fewer accepted variants
     weeks=(
         Week(
+            number=1,
+            slug="week01_embeddings",
+            title="Word embeddings: from co-occurrence counts and PPMI-SVD to word2vec",
+            notebooks=("embeddings.ipynb",),
+            data=("wordnet_glosses",),  # corpus.txt.gz; the evaluation sets are read from gensim's test data
+            points=100,
+            due="2026-11-06T23:59:00+00:00",
+        ),
+        Week(
             number=2,
             slug="week02_nn_cnn",
             title="PyTorch and neural networks from the inside: backprop, convolutions, partial convolutions",
