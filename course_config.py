@@ -84,6 +84,15 @@ COURSE = Course(
             points=100,
             due="2027-01-01T23:59:00+00:00",
         ),
+        Week(
+            number=10,
+            slug="week10_knowledge",
+            title="Language models as knowledge bases: storing, extracting and locating facts",
+            notebooks=("knowledge.ipynb",),
+            data=("knowledge",),
+            points=100,
+            due="2027-01-08T23:59:00+00:00",
+        ),
     ),
     limits=Limits(
         cell_timeout_s=60,  # one notebook cell (train and gpu-extra cells are skipped)
