@@ -67,6 +67,15 @@ COURSE = Course(
             due="2026-12-11T23:59:00+00:00",
         ),
         Week(
+            number=7,
+            slug="week07_transfer",
+            title="Transfer learning: pretrained word vectors in GPT and BERT, probing vs fine-tuning",
+            notebooks=("transfer.ipynb",),
+            data=("wordnet_glosses", "pretrained", "shakespeare"),  # shakespeare: the gpu-extra cell's extra text
+            points=100,
+            due="2026-12-18T23:59:00+00:00",
+        ),
+        Week(
             number=8,
             slug="week08_bert_gpt",
             title="BERT and miniGPT trained from scratch",
