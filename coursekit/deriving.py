@@ -29,8 +29,9 @@ def largest(x: Any) -> np.ndarray:
 
 
 def max_change(a: Any, b: Any) -> np.ndarray:
-    """The largest absolute difference between two outputs, as a 1-element array."""
-    return largest(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))
+    """The largest absolute difference between two outputs, as a 1-element array (inf - inf is NaN)."""
+    with np.errstate(invalid="ignore"):
+        return largest(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))
 
 
 def integers(x: Any) -> np.ndarray:

@@ -124,3 +124,29 @@ def test_a_mistake_costs_only_its_own_functions_checks(minicourse, in_dir, capsy
     softmax_mistakes = [m for m in report["mistakes"] if m["function"] == "softmax"]
     assert softmax_mistakes and all("masked_softmax" not in m["failed_checks"] for m in softmax_mistakes)
     assert report["cross_function_loss"] == 0 and code == 0, report
+
+
+FIXED_SHAPE = """
+CHECKS.append(Check("mask_shape_fixed", "causal_mask", lambda ns: {"shape": list(need(ns, "causal_mask")(4).shape)},
+                    points=1, visibility="{visibility}"))
+"""
+
+
+def test_a_public_check_its_released_outputs_answer_fails_validation(minicourse, in_dir, capsys):
+    """A public check whose inputs never change: the expected outputs shipped for check() answer it."""
+    public = minicourse / "autograder" / WEEK / "public.py"
+    public.write_text(public.read_text() + FIXED_SHAPE.replace("{visibility}", "public"))
+    in_dir(minicourse)
+    assert main(["release", WEEK]) == 0
+    capsys.readouterr()
+    code, report = validate_json(minicourse, in_dir, capsys)
+    assert code == 1
+    assert [p for p in report["problems"] if "mask_shape_fixed has the same outputs at the grading inputs" in p]
+
+
+def test_a_hidden_edge_case_may_keep_its_inputs(minicourse, in_dir, capsys):
+    hidden = minicourse / "autograder" / WEEK / "hidden.py"
+    hidden.write_text(hidden.read_text() + "\nfrom coursekit.probing import need\n"
+                      + FIXED_SHAPE.replace("{visibility}", "hidden"))
+    code, report = validate_json(minicourse, in_dir, capsys)
+    assert code == 0 and report["problems"] == [], report

@@ -77,25 +77,17 @@ def test_kneser_ney_equals_nltk_with_the_same_last_level(reference, n: int) -> N
     uniform base: every held-out probability equal (the benchmark's comparison, on a toy corpus)."""
     pytest.importorskip("nltk")
     from nltk.lm import KneserNeyInterpolated
-    from nltk.lm.smoothing import KneserNey
 
-    class UniformBase(KneserNey):
-        def __init__(self, vocabulary, counter, order, discount, size):
-            super().__init__(vocabulary, counter, order, discount=discount)
-            self.size = size
-            self.continued = len({w for ctx in counter[2] for w in counter[2][ctx] if counter[2][ctx][w] > 0})
-
-        def unigram_score(self, word):
-            count, total = self._continuation_counts(word)
-            return max(count - self.discount, 0.0) / total + self.discount * self.continued / total / self.size
-
+    spec = importlib.util.spec_from_file_location("week04_benchmark", ROOT / "benchmarks" / "week04_language_models.py")
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
     train, held_out = toy_corpus(1), toy_corpus(2, count=10)
     vocab = sorted({w for s in train for w in s} | {"</s>"})
     counts = reference["ngram_counts"](train, n)
     ours = reference["KneserNey"](n, 0.75).fit(counts, vocab)
     theirs = KneserNeyInterpolated(n, discount=0.75)
     theirs.fit([[g[i:] for g, c in counts.items() for _ in range(c) for i in range(n)]], vocab + ["<s>"])
-    theirs.estimator = UniformBase(theirs.vocab, theirs.counts, n, 0.75, len(vocab))
+    theirs.estimator = benchmark.KneserNeyUniformBase(theirs.vocab, theirs.counts, n, 0.75, len(vocab))
     for gram in reference["ngram_counts"](held_out, n):
         assert math.isclose(ours.prob(gram[-1], gram[:-1]), theirs.score(gram[-1], gram[:-1]), rel_tol=1e-12)
 

@@ -6,16 +6,11 @@ Runs the master notebook's code cells without its training cells (a few seconds)
 from __future__ import annotations
 
 import importlib.util
-import itertools
-import math
-import os
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 
 from coursekit.arrays import to_array
 from coursekit.probing import drawing_from
@@ -24,54 +19,34 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "source" / "week05_encoder_decoder" / "encoder_decoder.ipynb"
 
 
+def _benchmark():
+    """benchmarks/week05_encoder_decoder.py: the notebook loader, the tiny decoding model and the exhaustive
+    search it measures beam search against (one copy, shared with the benchmark)."""
+    spec = importlib.util.spec_from_file_location("week05_benchmark", ROOT / "benchmarks" / "week05_encoder_decoder.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+BENCH = _benchmark()
+TinyModel, exhaustive = BENCH.TinyModel, BENCH.exhaustive
+
+
 @pytest.fixture(scope="module")
 def ns() -> dict:
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    namespace: dict = {}
-    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-        tags = set(cell.metadata.get("tags", []))
-        if cell.cell_type == "code" and not tags & {"train", "gpu-extra"} and not cell.source.startswith("check("):
-            exec(compile(cell.source, str(NOTEBOOK), "exec"), namespace)
-    return namespace
-
-
-class TinyModel(torch.nn.Module):
-    """The decoding interface with logits = table[step, previous token]."""
-
-    def __init__(self, table: torch.Tensor):
-        super().__init__()
-        self.table = table
-
-    def encode(self, src, src_lengths):
-        return torch.zeros(src.shape[0], 1, dtype=torch.float64), (torch.zeros(src.shape[0], 1),)
-
-    def step(self, tokens, state, memory):
-        return self.table[state[:, 0].long().clamp(max=self.table.shape[0] - 1), tokens], state + 1
-
-
-def exhaustive(table: torch.Tensor, max_len: int, bos: int, eos: int, alpha: float) -> tuple[list[int], float]:
-    log_p = F.log_softmax(table, dim=-1)
-    best, best_score = [], -math.inf
-    for n in range(1, max_len + 1):
-        for seq in itertools.product(range(table.shape[1]), repeat=n):
-            if eos in seq[:-1] or (n < max_len and seq[-1] != eos):
-                continue
-            total = sum(log_p[t, seq[t - 1] if t else bos, tok].item() for t, tok in enumerate(seq))
-            if total / n**alpha > best_score:
-                best, best_score = list(seq), total / n**alpha
-    return best, best_score
+    return BENCH.load_notebook()
 
 
 @pytest.mark.parametrize("seed", range(12))
 def test_full_beam_is_exhaustive_search(ns, seed):
     gen = torch.Generator().manual_seed(seed)
     V, max_len, alpha = 3 + seed % 2, 3, (0.0, 0.5, 1.0)[seed % 3]
-    table = 2 * torch.randn(max_len, V, V, generator=gen, dtype=torch.float64)
+    model = TinyModel(V, max_len, gen)
     eos = seed % V
     bos = (eos + 1) % V
-    tokens, score = ns["beam_search"](TinyModel(table), torch.tensor([1, 2]), V**max_len, max_len, bos, eos,
+    tokens, score = ns["beam_search"](model, torch.tensor([1, 2]), V**max_len, max_len, bos, eos,
                                       length_penalty=alpha)
-    best, best_score = exhaustive(table, max_len, bos, eos, alpha)
+    best, best_score = exhaustive(model, max_len, bos, eos, alpha)
     assert tokens.tolist() == best
     assert score == pytest.approx(best_score, abs=1e-12)
 
@@ -79,8 +54,7 @@ def test_full_beam_is_exhaustive_search(ns, seed):
 @pytest.mark.parametrize("seed", range(8))
 def test_beam_of_one_is_greedy(ns, seed):
     gen = torch.Generator().manual_seed(100 + seed)
-    table = 2 * torch.randn(6, 7, 7, generator=gen, dtype=torch.float64)
-    model, src = TinyModel(table), torch.tensor([3, 1, 4])
+    model, src = TinyModel(7, 6, gen), torch.tensor([3, 1, 4])
     greedy = ns["greedy_decode"](model, src[None], torch.tensor([3]), 6, 1, 2)[0].tolist()
     tokens, _ = ns["beam_search"](model, src, 1, 6, 1, 2)
     n = len(tokens)
@@ -91,8 +65,8 @@ def test_wider_beams_never_score_worse_with_exhaustive_width(ns):
     """A beam covering every hypothesis finds a normalised score at least as good as any narrower beam."""
     gen = torch.Generator().manual_seed(7)
     for _ in range(10):
-        table = 2 * torch.randn(4, 3, 3, generator=gen, dtype=torch.float64)
-        scores = [ns["beam_search"](TinyModel(table), torch.tensor([1]), k, 4, 0, 1)[1] for k in (1, 2, 3, 81)]
+        model = TinyModel(3, 4, gen)
+        scores = [ns["beam_search"](model, torch.tensor([1]), k, 4, 0, 1)[1] for k in (1, 2, 3, 81)]
         assert max(scores[:3]) <= scores[3] + 1e-12
 
 

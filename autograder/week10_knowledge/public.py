@@ -171,18 +171,25 @@ def tied_scores(N: int, C: int, levels: int, seed: int) -> tuple[torch.Tensor, t
     return scores, randint(0, C, (N,), seed=seed + 1)
 
 
+def on_prefixes(ns, name: str, scores: torch.Tensor, gold: torch.Tensor, *rest, returns: str) -> dict[str, list]:
+    """The metric of the first third, two thirds and all of the rows: one number could be answered
+    by a constant body, three over different rows cannot."""
+    cuts = (len(gold) // 3, 2 * len(gold) // 3, len(gold))
+    return {returns: [call(ns, name, scores[:n], gold[:n], *rest, returns=(returns,))[returns] for n in cuts]}
+
+
 def probe_precision_at_k(ns, N: int = 40, C: int = 6, k: int = 1, levels: int = 4, seed: int = 31):
     size = Sizes(seed)
     N, C = size(N, 20), size(C, 3)
-    k = k if k == 1 else size(k, 2, C)
+    k = k if k == 1 else size.within(k, 2, C)
     scores, gold = tied_scores(N, C, levels, seed)
-    return call(ns, "precision_at_k", scores, gold, k, returns=("precision",))
+    return on_prefixes(ns, "precision_at_k", scores, gold, k, returns="precision")
 
 
 def probe_mean_reciprocal_rank(ns, N: int = 40, C: int = 6, levels: int = 4, seed: int = 41):
     size = Sizes(seed)
     scores, gold = tied_scores(size(N, 20), size(C, 3), levels, seed)
-    return call(ns, "mean_reciprocal_rank", scores, gold, returns=("mrr",))
+    return on_prefixes(ns, "mean_reciprocal_rank", scores, gold, returns="mrr")
 
 
 def probe_ranks_continuous(ns, name: str, N: int = 30, C: int = 7, seed: int = 45):
@@ -190,8 +197,8 @@ def probe_ranks_continuous(ns, name: str, N: int = 30, C: int = 7, seed: int = 4
     size = Sizes(seed)
     N, C = size(N, 10), size(C, 3)
     scores, gold = randn(N, C, seed=seed), randint(0, C, (N,), seed=seed + 1)
-    args = (scores, gold, size(3, 2, C)) if name == "precision_at_k" else (scores, gold)
-    return call(ns, name, *args, returns=("value",))
+    rest = (size(3, 2, C),) if name == "precision_at_k" else ()
+    return on_prefixes(ns, name, scores, gold, *rest, returns="value")
 
 
 # ---------------------------------------------------------------- hidden_states
@@ -205,7 +212,8 @@ def probe_hidden_states(ns, layer: int | str = 1, n_layer: int = 3, B: int = 2, 
     """The hidden state at `layer` (an int, or "last" for n_layer), whether it needs grad, and the
     number of hooks the model holds afterwards."""
     size = Sizes(seed)
-    n_layer, B, T, V = size(n_layer, 1, 6), size(B, 1), size(T, 2, 12), size(9, 4)
+    middle = layer not in (0, "last")  # a block strictly inside: the model needs at least two
+    n_layer, B, T, V = size(n_layer, 2 if middle else 1, 6), size(B, 1), size(T, 2, 12), size(9, 4)
     layer = n_layer if layer == "last" else layer if layer == 0 else size.within(layer, 1, n_layer)
     model = toy_lm(V, size(6, 3), n_layer, seed)
     ids = randint(0, V, (B, T), seed=seed + 1)
@@ -354,7 +362,8 @@ CHECKS = [
           description="three 2-token candidates after a 1-token prompt"),
     # ------------------------------------------------------------ precision_at_k
     Check("precision_at_1_ties", "precision_at_k", probe_precision_at_k, points=2,
-          description="P@1 of 40 rows of 6 whole-number scores (many ties: a tie counts against the gold answer)"),
+          description="P@1 of 40 rows of 6 whole-number scores (many ties: a tie counts against the gold answer), "
+                      "and of the first third and two thirds of the rows"),
     Check("precision_at_k_ties", "precision_at_k", partial(probe_precision_at_k, k=3, seed=33), points=2,
           description="P@3 of the same kind of scores"),
     Check("precision_at_k_continuous", "precision_at_k", partial(probe_ranks_continuous, name="precision_at_k"),

@@ -2,8 +2,8 @@
 
 Holds only when: the answer key scores 100%; the released stub fails every check; every
 catalogued mistake fails a check and is named there uniquely; every accepted variant earns
-full marks; release/ matches source/; and nothing of the solutions, hidden checks, mistakes
-or variants appears in release/.
+full marks; every public check's outputs change at the grading inputs; release/ matches
+source/; and nothing of the solutions, hidden checks, mistakes or variants appears in release/.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 import coursekit
 from coursekit import notebook
@@ -164,6 +166,21 @@ def _mistakes(checks: WeekChecks, ref: Reference, report: Validation) -> None:
     report.mistakes_total = len(checks.mistakes)
 
 
+def tabulated(checks: WeekChecks, ref: Reference, fresh: Reference) -> list[str]:
+    """Public checks whose reference outputs are the same at the grading inputs: the expected outputs
+    released for `check()` would answer them, so a notebook could earn their points by table lookup
+    (or a constant body). Hidden checks may hold fixed edge cases: their outputs are never released."""
+    found = []
+    for check in checks.public:
+        public, grading = ref.outputs.get(check.name), fresh.outputs.get(check.name)
+        if public and grading and public.keys() == grading.keys() and all(
+                public[k].shape == grading[k].shape and np.array_equal(public[k], grading[k]) for k in public):
+            found.append(f"public check {check.name} has the same outputs at the grading inputs, so its released "
+                         "outputs answer it; draw its inputs with probing.Sizes/choose and return values that "
+                         "depend on them")
+    return found
+
+
 def _lines(text: str) -> set[str]:
     return {line.strip() for line in text.splitlines()}
 
@@ -219,8 +236,9 @@ def validate_week(course: Course, week: Week) -> Validation:
         stub_job = pool.submit(run_notebook, course, paths, paths.release)
         ref = ref_job.result()
         key, stub = score(checks, ref, key_job.result()), score(checks, ref, stub_job.result())
-    report.problems += [f"the reference fails {k.split('/', 1)[1]}: {v}" for k, v in ref.errors.items()
-                        if k.startswith(SUBMISSION + "/")]
+    for inputs, reference in (("", ref), (" at the grading inputs", fresh_job.result())):
+        report.problems += [f"the reference fails {k.split('/', 1)[1]}{inputs}: {v}"
+                            for k, v in reference.errors.items() if k.startswith(SUBMISSION + "/")]
     for k, s in zip(key, stub, strict=True):
         report.checks.append({"name": k.check.name, "function": k.check.function, "points": k.check.points,
                               "visibility": k.check.visibility, "reference_passed": k.passed,
@@ -230,6 +248,7 @@ def validate_week(course: Course, week: Week) -> Validation:
     report.stub_points = sum(r.score for r in stub)
     _mistakes(checks, ref, report)
     _variants(checks, ref, fresh_job.result(), seed, report)
+    report.problems += tabulated(checks, ref, fresh_job.result())
     report.leaks = leaks(paths, checks, built)
     return report
 

@@ -171,10 +171,13 @@ def probe_generate(ns, seed: int = 11, prompt_len: int = 9, block_size: int = 6,
 
 
 def probe_generate_contract(ns, seed: int = 13):
-    """Called directly: whether it returned a list of Python ints."""
-    model = WindowLM(7, 5, seed)
-    result = need(ns, "generate_response")(model, randint(0, 7, (3,), seed=seed).tolist(), 4, 99)
-    return {"returned_list_of_ints": isinstance(result, list) and all(type(i) is int for i in result)}
+    """Called directly: whether it returned a list of Python ints, and those ints (no EOS is written)."""
+    size = Sizes(seed)
+    V, new = size(7, 5, 12), size(4, 2, 9)
+    model = WindowLM(V, 5, seed)
+    result = need(ns, "generate_response")(model, randint(0, V, (size(3, 1, 6),), seed=seed).tolist(), new, V + 1)
+    ints = isinstance(result, list) and all(type(i) is int for i in result)
+    return {"returned_list_of_ints": ints, "tokens": result if ints else [-1]}
 
 
 # ---------------------------------------------------------------- exact_match
@@ -201,17 +204,24 @@ def match_lists(seed: int, counts: tuple[int, ...] = (3, 2, 2, 2, 1, 2)) -> tupl
     return [preds[i] for i in order], [refs[i] for i in order]
 
 
+def prefix_matches(ns, preds: list[str], refs: list[str]) -> dict[str, list]:
+    """exact_match of the whole lists and of their first third and two thirds: one number could be
+    answered by a constant body, three of different lengths cannot."""
+    cuts = (len(preds) // 3, 2 * len(preds) // 3, len(preds))
+    return {"em": [call(ns, "exact_match", preds[:n], refs[:n], returns=("em",))["em"] for n in cuts]}
+
+
 def probe_exact_match(ns, seed: int = 21, counts: tuple[int, ...] = (3, 2, 2, 2, 1, 2)):
-    preds, refs = match_lists(seed, counts)
-    return call(ns, "exact_match", preds, refs, returns=("em",))
+    return prefix_matches(ns, *match_lists(seed, counts))
 
 
 def probe_exact_match_contract(ns, seed: int = 23):
-    """Called directly: a Python float, and 0.0 for empty lists."""
+    """Called directly: a Python float, and 0.0 for empty lists, then the values."""
     preds, refs = match_lists(seed)
     result = need(ns, "exact_match")(preds, refs)
     empty = need(ns, "exact_match")([], [])
-    return {"returned_python_float": type(result) is float, "empty_lists": float(empty)}
+    return {"returned_python_float": type(result) is float, "empty_lists": float(empty)} | prefix_matches(
+        ns, preds, refs)
 
 
 # ---------------------------------------------------------------- build_sft_example
@@ -316,7 +326,8 @@ def probe_dpo_contract(ns, seed: int = 73):
     if not isinstance(result, tuple) or len(result) != 3:
         raise ProbeError("`dpo_loss` must return a tuple (loss, chosen_rewards, rejected_rewards)")
     return {"chosen_rewards_detached": not result[1].requires_grad,
-            "rejected_rewards_detached": not result[2].requires_grad}
+            "rejected_rewards_detached": not result[2].requires_grad,
+            "chosen_rewards": result[1].detach(), "rejected_rewards": result[2].detach()}
 
 
 # ---------------------------------------------------------------- preference_logps
@@ -354,7 +365,8 @@ CHECKS = [
           description="returns the new token ids as a list of Python ints"),
     # ------------------------------------------------------------ exact_match
     Check("exact_match_values", "exact_match", probe_exact_match, points=2,
-          description="12 predictions: exact, padded with whitespace, other case, doubled spaces, extra words, wrong"),
+          description="12 predictions: exact, padded with whitespace, other case, doubled spaces, extra words, wrong "
+                      "(all of them, and the first third and two thirds)"),
     Check("exact_match_contract", "exact_match", probe_exact_match_contract, points=1,
           description="returns a Python float, and 0.0 for empty lists"),
     # ------------------------------------------------------------ build_sft_example
@@ -387,7 +399,7 @@ CHECKS = [
           atol=1e-3, rtol=1e-5,  # float32 losses of ~300: correct stable forms differ by float32 rounding
           description="float32 margins of hundreds of nats: a finite loss (use F.logsigmoid, not log(sigmoid))"),
     Check("dpo_loss_contract", "dpo_loss", probe_dpo_contract, points=1,
-          description="the rewards are returned detached (they are for logging)"),
+          description="the rewards are returned detached (they are for logging), with their values"),
     # ------------------------------------------------------------ preference_logps
     Check("preference_logps_values", "preference_logps", probe_preference_logps, points=3,
           description="the four summed log-probs of 3 pairs under a toy policy and reference, and which carry a graph "
