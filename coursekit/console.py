@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from coursekit.authoring.validate import Validation
+from coursekit.classroom.collect import Collection
 from coursekit.grading.batch import BatchRow
 from coursekit.safe_text import for_terminal
 
@@ -100,3 +101,19 @@ def grading_summary(rows: list[BatchRow], week: str, seconds: float) -> None:
     console.print(f"{len(graded)} graded, {len(scored) - len(graded)} already done, {failed} not graded "
                   f"(rerun to retry); mean score {mean:.3g}; {seconds:.1f} s wall "
                   f"({seconds / max(1, len(graded)):.2f} s per graded notebook)", highlight=False)
+
+
+def collection_summary(collection: Collection) -> None:
+    """`grade --at-deadline`: per repository, the commit graded and the late attempts after it."""
+    table = Table(title=f"commits by {collection.cutoff:%Y-%m-%d %H:%M} UTC (due date + grace)")
+    for column in ("student", "repository", "graded commit", "when", "late attempts"):
+        table.add_column(column)
+    for repo in collection.repositories:
+        when = "on time" if repo.on_time else f"[red]{repo.lateness.describe()}[/red]"
+        late = ", ".join(f"{c.sha[:7]} ({lt.describe()})" for c, lt in repo.late[:3])
+        late += f", +{len(repo.late) - 3}" if len(repo.late) > 3 else ""
+        table.add_row(_literal(repo.student), _literal(repo.folder.name), repo.graded.label(), when, late)
+    console = Console()
+    console.print(table)
+    for problem in collection.found.problems:
+        console.print(Text("✗ ").append(_literal(problem.why)), highlight=False)

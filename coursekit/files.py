@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,3 +39,14 @@ def _umask() -> int:
     mask = os.umask(0)  # the only way to read it is to set it
     os.umask(mask)
     return mask
+
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: every entry the same, so rebuilds are byte-identical
+
+
+def add_to_zip(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
+    """One deflated entry with a fixed time and mode (644, or 755 for scripts)."""
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = (0o100755 if executable else 0o100644) << 16
+    archive.writestr(info, data)

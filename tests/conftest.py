@@ -61,3 +61,12 @@ def in_dir():
 
     yield enter
     os.chdir(previous)
+
+
+@pytest.fixture
+def chromium() -> str:
+    """Debian's Chromium for Playwright's `executable_path` (its own browser download cannot work here)."""
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.skip("Chromium is not installed: `apt-get install chromium` (Debian; .ci/run installs it)")
+    return path

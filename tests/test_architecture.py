@@ -15,6 +15,8 @@ LAYERS = {
     "engine": 1,
     "compare": 2, "explain": 2, "scoring": 2, "reference": 2,
     "authoring": 3, "grading": 3, "gradescope": 3, "selfcheck": 3, "selfcheck_view": 3, "__init__": 3,
+    "site": 3,
+    "classroom": 3, "distribution": 3,
     "console": 4, "cli": 4,
 }
 

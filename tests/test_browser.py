@@ -39,13 +39,6 @@ START_S = 180  # JupyterLab and its kernel start in about 10 s; a loaded 2-core 
 RUN_S = 120  # one cell: the import cell loads torch
 
 
-def chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.skip("Chromium is not installed: `apt-get install chromium` (Debian; .ci/run installs it)")
-    return path
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -85,9 +78,9 @@ def wait_for_server(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """JupyterLab on a free local port, serving a copy of the week-6 release; (its URL, the copy)."""
-    chromium()  # skip before starting anything
+def lab(tmp_path: Path, chromium: str) -> Iterator[tuple[str, Path]]:
+    """JupyterLab on a free local port, serving a copy of the week-6 release; (its URL, the copy).
+    Asks for `chromium` first, so that a machine without it skips before anything starts."""
     folder = shutil.copytree(ROOT / "release" / WEEK, tmp_path / "week06")
     port = free_port()
     env = os.environ | {name: str(tmp_path / "jupyter" / name.lower()) for name in
@@ -123,8 +116,8 @@ def run_cell(page, index: int) -> object:
     return cell
 
 
-def test_check_shows_the_failing_row_and_the_hint_in_jupyterlab(lab, tmp_path):
-    executable = chromium()
+def test_check_shows_the_failing_row_and_the_hint_in_jupyterlab(lab, tmp_path, chromium):
+    executable = chromium
     url, folder = lab
     name, code = planted_mistake()
     mistake_cell, check_cell = plant(folder, code)

@@ -18,23 +18,15 @@ compared with the uploaded one.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import importlib.metadata
-import io
 import tempfile
 import zipfile
 from pathlib import Path
 
 from coursekit import __version__
 from coursekit.config import Course, Week
-from coursekit.files import atomic_path
+from coursekit.distribution import TORCH, TORCH_CPU_INDEX, kit_wheel, pinned_requirements
+from coursekit.files import add_to_zip, atomic_path
 from coursekit.grading.bundle import write_bundle
-
-TORCH = "torch==2.13.0"  # the CPU build, from the PyTorch index: PyPI's build pulls CUDA (GBs)
-TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
-FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-EXECUTABLE = 0o100755 << 16  # zip external_attr for a regular file with mode 755
 
 SETUP_SH = f"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the grading image (base image: Ubuntu 24.04,
@@ -54,7 +46,7 @@ python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \\
 
 python3 -m venv "$ROOT/venv"
 "$ROOT/venv/bin/pip" install -q --upgrade pip
-"$ROOT/venv/bin/pip" install -q --index-url {TORCH_INDEX} {TORCH}
+"$ROOT/venv/bin/pip" install -q --index-url {TORCH_CPU_INDEX} {TORCH}
 "$ROOT/venv/bin/pip" install -q -r "$HERE/requirements.txt"
 "$ROOT/venv/bin/pip" install -q --no-deps "$HERE"/wheels/coursekit-*.whl
 "$ROOT/venv/bin/python" -c "import coursekit, torch; print('coursekit', coursekit.__version__, torch.__version__)"
@@ -84,82 +76,25 @@ function's checks use the key's other functions). No other solution code is in i
 
 
 def requirements() -> list[str]:
-    """Pinned `name==version` lines for coursekit's runtime dependencies, what the weeks import (the
-    `course` extra: the notebook runs when grading), and their dependencies."""
-    from packaging.requirements import Requirement
-
-    pins: dict[str, str] = {}
-    todo = [Requirement(r) for r in importlib.metadata.requires("coursekit") or []]
-    todo = [r for r in todo if r.marker is None or r.marker.evaluate({"extra": "course"})]
-    while todo:
-        req = todo.pop()
-        if req.marker is not None and not req.marker.evaluate({"extra": ""}) and not req.marker.evaluate(
-                {"extra": "course"}):
-            continue  # another extra's dependency, or not for this platform
-        key = req.name.lower().replace("_", "-")
-        if key in pins or key == "torch":
-            continue
-        try:
-            pins[key] = importlib.metadata.version(req.name)
-        except importlib.metadata.PackageNotFoundError:
-            continue  # an optional dependency not installed here: not needed to grade
-        todo += [Requirement(r) for r in importlib.metadata.requires(req.name) or []]
-    lines = [f"# installed by setup.sh after {TORCH} from {TORCH_INDEX}", TORCH]
-    return lines + [f"{name}=={version}" for name, version in sorted(pins.items())]
-
-
-def _record_hash(data: bytes) -> str:
-    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-
-
-def build_wheel() -> tuple[str, bytes]:
-    """A pure-Python wheel of the installed coursekit package: (file name, bytes).
-
-    Written directly (no build backend, no network): the package is plain .py files.
-    """
-    import coursekit
-
-    package = Path(coursekit.__file__).parent
-    dist_info = f"coursekit-{__version__}.dist-info"
-    files = {f"coursekit/{p.relative_to(package).as_posix()}": p.read_bytes()
-             for p in sorted(package.rglob("*.py")) if "__pycache__" not in p.parts}
-    requires = [f"Requires-Dist: {r}" for r in importlib.metadata.requires("coursekit") or [] if "extra ==" not in r]
-    files[f"{dist_info}/METADATA"] = "\n".join(
-        ["Metadata-Version: 2.1", "Name: coursekit", f"Version: {__version__}", "Requires-Python: >=3.11",
-         *requires, ""]).encode()
-    files[f"{dist_info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: coursekit.export\nRoot-Is-Purelib: true\n"
-                                   b"Tag: py3-none-any\n")
-    files[f"{dist_info}/entry_points.txt"] = b"[console_scripts]\ncoursekit = coursekit.cli:main\n"
-    record = [f"{name},{_record_hash(data)},{len(data)}" for name, data in files.items()]
-    files[f"{dist_info}/RECORD"] = ("\n".join([*record, f"{dist_info}/RECORD,,"]) + "\n").encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as wheel:
-        for name, data in files.items():
-            _write(wheel, name, data)
-    return f"coursekit-{__version__}-py3-none-any.whl", buffer.getvalue()
-
-
-def _write(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
-    info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = EXECUTABLE if executable else 0o100644 << 16
-    archive.writestr(info, data)
+    """requirements.txt: torch (installed first by setup.sh), then every other package pinned."""
+    lines = [f"# installed by setup.sh after {TORCH} from {TORCH_CPU_INDEX}", TORCH]
+    return lines + [f"{name}=={version}" for name, version in pinned_requirements().items()]
 
 
 def export_gradescope(course: Course, week: Week, out: Path) -> Path:
     """Write the week's Gradescope autograder zip to `out`; returns `out`."""
     paths = course.paths(week)
-    wheel_name, wheel = build_wheel()
+    wheel_name, wheel = kit_wheel()
     readme = README.format(title=course.title, slug=week.slug, version=__version__, notebook=paths.notebook_name)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="coursekit-export-") as tmp, atomic_path(out) as tmp_zip:
         bundle = write_bundle(course, week, Path(tmp) / "bundle")
         with zipfile.ZipFile(tmp_zip, "w") as archive:
-            _write(archive, "setup.sh", SETUP_SH.encode(), executable=True)
-            _write(archive, "run_autograder", RUN_AUTOGRADER.encode(), executable=True)
-            _write(archive, "requirements.txt", ("\n".join(requirements()) + "\n").encode())
-            _write(archive, "README.md", readme.encode())
-            _write(archive, f"wheels/{wheel_name}", wheel)
+            add_to_zip(archive, "setup.sh", SETUP_SH.encode(), executable=True)
+            add_to_zip(archive, "run_autograder", RUN_AUTOGRADER.encode(), executable=True)
+            add_to_zip(archive, "requirements.txt", ("\n".join(requirements()) + "\n").encode())
+            add_to_zip(archive, "README.md", readme.encode())
+            add_to_zip(archive, f"wheels/{wheel_name}", wheel)
             for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
-                _write(archive, f"bundle/{path.relative_to(bundle).as_posix()}", path.read_bytes())
+                add_to_zip(archive, f"bundle/{path.relative_to(bundle).as_posix()}", path.read_bytes())
     return out

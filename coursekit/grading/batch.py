@@ -28,7 +28,7 @@ from coursekit.engine.forkserver import ForkServer
 from coursekit.grading.grade import DONE, grade_notebook, record_ungraded
 from coursekit.grading.gradebook import Gradebook
 from coursekit.grading.static import file_digest
-from coursekit.grading.submissions import Submission, find_submissions
+from coursekit.grading.submissions import Found, Submission, find_submissions
 from coursekit.grading.week import WeekGrader
 
 LOGS = "_logs"  # in the output folder: worker logs of submissions the grader failed on
@@ -110,11 +110,15 @@ def _already_graded(submission: Submission, out: Path, week: Week) -> dict | Non
 
 def grade_batch(
     course: Course, week: Week, inputs: list[Path], out: Path, *, workers: int = 0, force: bool = False,
-    roster: Path | None = None, manifest: Path | None = None, progress: bool = True,
+    roster: Path | None = None, manifest: Path | None = None, progress: bool = True, found: Found | None = None,
 ) -> list[BatchRow]:
-    """Grade every submission under `inputs` into `out`; returns one BatchRow per submission, by student."""
+    """Grade every submission under `inputs` into `out`; returns one BatchRow per submission, by student.
+
+    `found`: submissions already found (e.g. repositories read at the deadline); `inputs` is then not read.
+    """
     grader = WeekGrader.load(course, week)
-    found = find_submissions(inputs, grader.paths.notebook_name, roster=roster, manifest=manifest)
+    if found is None:
+        found = find_submissions(inputs, grader.paths.notebook_name, roster=roster, manifest=manifest)
     out.mkdir(parents=True, exist_ok=True)
     rows, todo = [BatchRow(p.what, None, error=p.why) for p in found.problems], []
     with Gradebook(out / "gradebook.db") as book:

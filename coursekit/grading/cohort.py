@@ -21,7 +21,7 @@ from pathlib import Path
 
 from coursekit.errors import CourseKitError
 from coursekit.files import write_atomic
-from coursekit.grading.gradebook import counted_attempts
+from coursekit.grading.gradebook import counted_attempts, open_read_only
 from coursekit.safe_text import for_html
 
 DB, PAGE = "gradebook.db", "cohort.html"
@@ -59,9 +59,7 @@ class WeekStats:
 def _connect(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise CourseKitError(f"{path}: no gradebook here; run `coursekit grade WEEK SUBMISSIONS --out DIR` first")
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)  # never write the grader's book
-    db.row_factory = sqlite3.Row
-    return db
+    return open_read_only(path)
 
 
 def read_stats(db_path: Path, policy: str = "latest") -> list[WeekStats]:

@@ -52,6 +52,13 @@ def _order(row: sqlite3.Row) -> tuple:
     return stamp, row["attempt"]
 
 
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """The gradebook at `path` for reading only (reports and exports never write the grader's book)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db.row_factory = sqlite3.Row
+    return db
+
+
 def counted_attempts(db: sqlite3.Connection, week: str, policy: str = "latest") -> list[sqlite3.Row]:
     """Each student's counted attempt at `week` (one row per student, by student): the latest
     submitted one, or under policy "best" the highest score (the latest of equal scores)."""

@@ -171,7 +171,7 @@ def _shortened(pieces: list[str], name: str) -> str:
 
 def read_roster(path: Path) -> Roster:
     """The roster's students by LMS id if it has an `lms_id` column, else by name, email, login and id."""
-    rows = _read_csv(path, required=("student",))
+    rows = read_csv(path, required=("student",))
     if "lms_id" in rows[0]:
         return Roster(by_lms_id=_lms_ids(path, rows))
     return Roster(by_name=_names(path, rows))
@@ -216,7 +216,7 @@ def _names(path: Path, rows: list[dict[str, str]]) -> dict[str, str]:
 def read_manifest(path: Path) -> dict[str, datetime]:
     """Student id or file name -> submission time, from a CSV with a `submitted_at` column."""
     times = {}
-    for number, row in enumerate(_read_csv(path, required=("submitted_at",)), start=2):
+    for number, row in enumerate(read_csv(path, required=("submitted_at",)), start=2):
         student = (row.get("student") or "").strip()
         key = safe_id(student) if student else (row.get("file") or "").strip()
         try:
@@ -228,7 +228,8 @@ def read_manifest(path: Path) -> dict[str, datetime]:
     return times
 
 
-def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+def read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows of a CSV (a roster, a manifest) with a header holding `required`; SubmissionError if not."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.DictReader(handle))

@@ -1,0 +1,1 @@
+"""GitHub Classroom: starter repositories, their check workflow's job summary, and collection at the deadline."""
