@@ -24,7 +24,8 @@ ROOT = Path(__file__).parents[1]
 WEEK = "week06_transformer"
 FUNCTIONS = {"scaled_dot_product_attention": "q, k, v, mask=None", "causal_mask": "T",
              "padding_mask": "lengths, T", "sinusoidal_positional_encoding": "T, d_model",
-             "greedy_decode": "model, src, max_len, bos_id, eos_id, src_lengths=None"}  # the release's parameters
+             "greedy_decode": "model, src, max_len, bos_id, eos_id, src_lengths=None",
+             "apply_rope": "x, positions, base=10000.0"}  # the release's parameters
 MODULES = ["LayerNorm", "MultiHeadAttention", "EncoderBlock", "DecoderBlock", "Seq2SeqTransformer"]
 RETURNS = {"scaled_dot_product_attention": 2, "MultiHeadAttention": 2}  # values returned; 1 for the others
 

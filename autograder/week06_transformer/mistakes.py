@@ -537,5 +537,89 @@ def greedy_decode(model, src, max_len, bos_id, eos_id, src_lengths=None):
 '''),
 ]
 
+ROPE_MISTAKES = [
+    Mistake("rope_rotates_halves", "apply_rope",
+            "rotate consecutive pairs (x[..., 2i], x[..., 2i+1]) as in the RoFormer paper; you paired dimension i "
+            "with i + d/2 (the GPT-NeoX / Hugging Face Llama `rotate_half` layout)", code='''
+def apply_rope(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angle = positions[:, None] * base ** (-torch.arange(0, d, 2) / d)
+    cos, sin = torch.cos(angle).to(x.dtype), torch.sin(angle).to(x.dtype)
+    first, second = x[..., : d // 2], x[..., d // 2 :]
+    return torch.cat([first * cos - second * sin, second * cos + first * sin], dim=-1)
+'''),
+    Mistake("rope_pairs_concatenated", "apply_rope",
+            "put each rotated pair back in place (even results at 0::2, odd at 1::2, e.g. torch.stack(..., dim=-1)"
+            ".flatten(-2)), not the even results in the first half and the odd ones in the second", code='''
+def apply_rope(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angle = positions[:, None] * base ** (-torch.arange(0, d, 2) / d)
+    cos, sin = torch.cos(angle).to(x.dtype), torch.sin(angle).to(x.dtype)
+    even, odd = x[..., 0::2], x[..., 1::2]
+    return torch.cat([even * cos - odd * sin, even * sin + odd * cos], dim=-1)
+'''),
+    Mistake("rope_exponent_without_2", "apply_rope",
+            "pair i turns at the frequency base^(-2i/d) (i = 0 .. d/2 - 1): the exponent is 2i/d, not i/d",
+            code='''
+def apply_rope(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angle = positions[:, None] * base ** (-torch.arange(d // 2) / d)
+    cos, sin = torch.cos(angle).to(x.dtype), torch.sin(angle).to(x.dtype)
+    even, odd = x[..., 0::2], x[..., 1::2]
+    return torch.stack([even * cos - odd * sin, even * sin + odd * cos], dim=-1).flatten(-2)
+'''),
+    Mistake("rope_ignores_base", "apply_rope",
+            "use the `base` argument in the frequencies base^(-2i/d), not a fixed 10000", code='''
+def apply_rope(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angle = positions[:, None] * 10000.0 ** (-torch.arange(0, d, 2) / d)
+    cos, sin = torch.cos(angle).to(x.dtype), torch.sin(angle).to(x.dtype)
+    even, odd = x[..., 0::2], x[..., 1::2]
+    return torch.stack([even * cos - odd * sin, even * sin + odd * cos], dim=-1).flatten(-2)
+'''),
+    Mistake("rope_ignores_positions", "apply_rope",
+            "rotate row t by positions[t], not by its index t: positions need not start at 0 or be consecutive",
+            code='''
+def apply_rope(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angle = torch.arange(x.shape[-2])[:, None] * base ** (-torch.arange(0, d, 2) / d)
+    cos, sin = torch.cos(angle).to(x.dtype), torch.sin(angle).to(x.dtype)
+    even, odd = x[..., 0::2], x[..., 1::2]
+    return torch.stack([even * cos - odd * sin, even * sin + odd * cos], dim=-1).flatten(-2)
+'''),
+    Mistake("rope_rotates_clockwise", "apply_rope",
+            "rotate by +angle: (x_2i cos - x_2i+1 sin, x_2i sin + x_2i+1 cos); your signs turn each pair the other "
+            "way (scores still depend on the offset only, but the values are not the convention)", code='''
+def apply_rope(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angle = positions[:, None] * base ** (-torch.arange(0, d, 2) / d)
+    cos, sin = torch.cos(angle).to(x.dtype), torch.sin(angle).to(x.dtype)
+    even, odd = x[..., 0::2], x[..., 1::2]
+    return torch.stack([even * cos + odd * sin, odd * cos - even * sin], dim=-1).flatten(-2)
+'''),
+    Mistake("rope_returns_float64", "apply_rope",
+            "return x's dtype: cos and sin computed in float64 turn a float32 x into a float64 result; cast them "
+            "with .to(x.dtype)", code='''
+def apply_rope(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angle = positions[:, None].double() * base ** (-torch.arange(0, d, 2, dtype=torch.float64) / d)
+    even, odd = x[..., 0::2], x[..., 1::2]
+    return torch.stack([even * angle.cos() - odd * angle.sin(), even * angle.sin() + odd * angle.cos()],
+                       dim=-1).flatten(-2)
+'''),
+    Mistake("rope_in_place", "apply_rope",
+            "return a new tensor: writing the rotated pairs into x (x[..., 0::2] = ...) changes the caller's "
+            "queries and keys", code='''
+def apply_rope(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angle = positions[:, None] * base ** (-torch.arange(0, d, 2) / d)
+    cos, sin = torch.cos(angle).to(x.dtype), torch.sin(angle).to(x.dtype)
+    even, odd = x[..., 0::2].clone(), x[..., 1::2].clone()
+    x[..., 0::2] = even * cos - odd * sin
+    x[..., 1::2] = even * sin + odd * cos
+    return x
+'''),
+]
+
 MISTAKES = (ATTENTION_MISTAKES + MASK_MISTAKES + POSITION_MISTAKES + LAYERNORM_MISTAKES + MHA_MISTAKES
-            + BLOCK_MISTAKES + MODEL_MISTAKES + DECODING_MISTAKES)
+            + BLOCK_MISTAKES + MODEL_MISTAKES + DECODING_MISTAKES + ROPE_MISTAKES)

@@ -564,6 +564,82 @@ def probe_greedy_scripted(ns, B: int = 6, Ts: int = 5, max_len: int = 8, vocab_s
                 src_lengths=src_lengths, returns=("tokens",))
 
 
+# ---------------------------------------------------------------- apply_rope
+
+
+def rope_positions(kind: str, T: int, size: Sizes, seed: int) -> torch.Tensor:
+    """(T,) int64 positions: "from_zero" 0..T-1 (self-attention over a whole sequence); "gaps" increasing
+    by 1..4 from a start of about 7 (kept tokens of a longer text); "long" the same from about 3000. The
+    start is drawn fresh at grading."""
+    if kind == "from_zero":
+        return torch.arange(T)
+    start = size(7) if kind == "gaps" else size(3000, 2000, 6001)
+    return start + randint(1, 5, (T,), seed=seed).cumsum(0) - 1
+
+
+ROPE_TOLERANCE = dict(atol=1e-4, rtol=1e-4)  # a cos/sin table computed in float32 (GPT-J, Hugging Face) has
+# angles off by up to ~6e-8 x position rad: <= 4e-5 after rotating float64 x at the positions of these checks
+# (at most ~150); every catalogued mistake is off by more than 0.1
+
+
+def probe_rope(ns, lead=(2, 3), T: int = 5, d: int = 8, positions: str = "from_zero", base: int = 10000,
+               dtype: torch.dtype = torch.float64, seed: int = 91):
+    """apply_rope on x (*lead, T, d). Every size and the base are drawn fresh at grading (d stays even,
+    one pair stays one)."""
+    size = Sizes(seed)
+    lead = tuple(size(n) for n in lead)
+    T = size(T)
+    half = d // 2
+    half = 1 if half == 1 else size(half, 2, 2 * half + 1)
+    x = randn(*lead, T, 2 * half, seed=seed, dtype=dtype)
+    return call(ns, "apply_rope", x, rope_positions(positions, T, size, seed + 1), base=float(size(base)))
+
+
+def probe_rope_contract(ns, seed: int = 93):
+    """Called directly on float32 x: what came back and x and positions afterwards, raw (see `returned`)."""
+    size = Sizes(seed)
+    B, T, half = size(2), size(4), size(3, 2, 7)
+    x = randn(B, T, 2 * half, seed=seed, dtype=torch.float32)
+    positions = rope_positions("gaps", T, size, seed + 1)
+    result = need(ns, "apply_rope")(x, positions, base=float(size(500)))
+    return returned(result, ("output",)) | afterwards(x=x, positions=positions)
+
+
+def rope_relative_inputs(seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int, float]:
+    """q and k (H, T, d), positions (T,) in 0..49, a shift and a base, drawn fresh at grading: made by the
+    probe, remade by derive."""
+    size = Sizes(seed)
+    H, T, half = size(3), size(6), size(4, 2, 9)
+    q, k = randn(H, T, 2 * half, seed=seed), randn(H, T, 2 * half, seed=seed + 1)
+    return q, k, randint(0, 50, (T,), seed=seed + 2), size(37, 1, 100), float(size(10000))
+
+
+def probe_rope_relative(ns, seed: int = 95):
+    """q and k rotated at their positions, and again with every position shifted (see rope_relative)."""
+    q, k, positions, shift, base = rope_relative_inputs(seed)
+    runs = {"q": (q, positions), "k": (k, positions), "q_shifted": (q, positions + shift),
+            "k_shifted": (k, positions + shift)}
+    outputs = {}
+    for name, (x, at) in runs.items():
+        outputs |= call(ns, "apply_rope", x, at, base=base, returns=(name,))
+    return outputs
+
+
+def rope_relative(raw, seed: int = 95):
+    """Scores q_m . k_n depend on the offset n - m only, so shifting every position leaves them; each
+    rotation keeps the vector's length."""
+    q, k, *_ = rope_relative_inputs(seed)
+
+    def scores(a, b):  # (H, T, T)
+        return a @ np.swapaxes(b, -1, -2)
+
+    return computable(
+        scores_change_when_every_position_shifts=lambda: max_change(
+            scores(raw["q"], raw["k"]), scores(raw["q_shifted"], raw["k_shifted"])),
+        length_change=lambda: max_change(np.linalg.norm(raw["q"], axis=-1), np.linalg.norm(q.numpy(), axis=-1)),
+    )
+
+
 # Probes are bound with partial, not looked up by name when they run; properties are derived in the
 # grader, and the raw outputs are compared too (values=True, the default) for every check.
 CHECKS = [
@@ -622,4 +698,16 @@ CHECKS = [
     Check("greedy_decode_scripted", "greedy_decode", partial(probe_greedy_scripted, lengths=(5, 3, 1, 4, 2, 5)),
           points=2, description="8 greedy steps with a scripted model whose next token is known, padded sources; "
                                 "EOS after a row ends"),
+    Check("rope_contract", "apply_rope", probe_rope_contract, points=1, exact_dtype=True,
+          atol=1e-5, rtol=1e-5,  # float32 x: correct orders of operations differ by float32 rounding
+          description="float32 x (2, 4, 6): returns one float32 tensor and leaves x and positions unchanged"),
+    Check("rope_values", "apply_rope", probe_rope, points=2, **ROPE_TOLERANCE,
+          description="x (2, 3, 5, 8), positions 0..4, base 10000"),
+    Check("rope_positions_and_base", "apply_rope",
+          partial(probe_rope, lead=(3,), T=6, d=10, positions="gaps", base=100, seed=101), points=2,
+          **ROPE_TOLERANCE, description="x (3, 6, 10) at increasing positions with gaps, from about 7, base 100"),
+    Check("rope_relative_position", "apply_rope", **paired(probe_rope_relative, rope_relative, seed=95),
+          points=1, **ROPE_TOLERANCE,
+          description="q, k (3, 6, 8) at positions in 0..49, then every position shifted by 37: the rotated "
+                      "vectors; q . k must not change and lengths must be kept"),
 ]

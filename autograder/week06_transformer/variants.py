@@ -297,5 +297,51 @@ def greedy_decode(model, src, max_len, bos_id, eos_id, src_lengths=None):
 '''),
 ]
 
+ROPE_VARIANTS = [
+    Variant("rope_complex_numbers", "apply_rope",
+            style="pairs as complex numbers: torch.view_as_complex, times torch.polar(1, angle) (Meta's Llama code)",
+            code='''
+def apply_rope(x, positions, base=10000.0):
+    d = x.shape[-1]
+    freqs = 1.0 / base ** (torch.arange(0, d, 2, dtype=torch.float64) / d)
+    angles = torch.outer(positions.double(), freqs)
+    rotation = torch.polar(torch.ones_like(angles), angles)  # (T, d/2) complex: cos + i sin
+    pairs = torch.view_as_complex(x.double().reshape(*x.shape[:-1], d // 2, 2))
+    return torch.view_as_real(pairs * rotation).flatten(-2).to(x.dtype)
+'''),
+    Variant("rope_cos_sin_cache_rotate_every_two", "apply_rope",
+            style="a cos/sin cache built once for positions 0..max and indexed by positions, repeat_interleave, "
+                  "and GPT-J's rotate_every_two in float32 arithmetic", code='''
+def rope_cache(n_positions, d, base):
+    inv_freq = 1.0 / (base ** (torch.arange(0, d, 2).float() / d))
+    angles = torch.arange(n_positions).float()[:, None] * inv_freq[None, :]
+    return angles.cos().repeat_interleave(2, dim=-1), angles.sin().repeat_interleave(2, dim=-1)
+
+
+def rotate_every_two(x):
+    x1, x2 = x[..., ::2], x[..., 1::2]
+    return torch.stack((-x2, x1), dim=-1).flatten(-2)
+
+
+def apply_rope(x, positions, base=10000.0):
+    cos, sin = rope_cache(int(positions.max()) + 1, x.shape[-1], base)
+    cos, sin = cos[positions].to(x.dtype), sin[positions].to(x.dtype)
+    return x * cos + rotate_every_two(x) * sin
+'''),
+    Variant("rope_rotation_matrices", "apply_rope",
+            style="the paper's block-diagonal rotation matrix R(position) built explicitly, applied with einsum",
+            code='''
+def apply_rope(x, positions, base=10000.0):
+    T, d = x.shape[-2], x.shape[-1]
+    R = torch.zeros(T, d, d, dtype=torch.float64)
+    for i in range(d // 2):
+        theta = base ** (-2 * i / d)
+        a = positions.double() * theta
+        R[:, 2 * i, 2 * i], R[:, 2 * i, 2 * i + 1] = torch.cos(a), -torch.sin(a)
+        R[:, 2 * i + 1, 2 * i], R[:, 2 * i + 1, 2 * i + 1] = torch.sin(a), torch.cos(a)
+    return torch.einsum("tij,...tj->...ti", R.to(x.dtype), x)
+'''),
+]
+
 VARIANTS = (ATTENTION_VARIANTS + MASK_VARIANTS + POSITION_VARIANTS + LAYERNORM_VARIANTS + MHA_VARIANTS
-            + BLOCK_VARIANTS + MODEL_VARIANTS + DECODING_VARIANTS)
+            + BLOCK_VARIANTS + MODEL_VARIANTS + DECODING_VARIANTS + ROPE_VARIANTS)
