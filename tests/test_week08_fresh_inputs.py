@@ -2,10 +2,12 @@
 expected outputs) passes those checks on the public inputs, and earns nothing when graded.
 
 Tabulated: every public check of the graded functions get_batch, causal_lm_loss, mask_tokens,
-masked_lm_loss, sample_next_token, generate and cosine_lr (their probes pass tensors, sizes, seeded
-generators and the toy ContextModel, all keyed below). Not tabulated: the module checks (GPT, BERT) and
-train_step, whose results are the state of a model the lookup would have to rebuild; in the notebook
-they stay the release's stubs, which raise NotImplementedError.
+masked_lm_loss, sample_next_token, generate, cosine_lr, count_parameters and flops_per_token (their
+probes pass tensors, sizes, configurations, seeded generators and the toy ContextModel, all keyed below).
+Not tabulated: the module checks (GPT, BERT) and train_step, whose results are the state of a model the
+lookup would have to rebuild; the KV cache's functions, which are probed with a GPT; and the BPE
+functions, whose lists and strings the probes check before keeping them. In the notebook they stay the
+release's stubs, which raise NotImplementedError.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ pytestmark = [pytest.mark.week08, pytest.mark.slow]
 
 WEEK = "week08_bert_gpt"
 TABULATED = ("get_batch", "causal_lm_loss", "mask_tokens", "masked_lm_loss", "sample_next_token", "generate",
-             "cosine_lr")
+             "cosine_lr", "count_parameters", "flops_per_token")
 ARITY = {"get_batch": 2, "mask_tokens": 2}  # the docstrings' tuples; every other function returns one value
 
 # The key of a call, shared by the recorder here and the lookups in the notebook: the function's name and

@@ -11,7 +11,7 @@ from functools import partial
 import torch
 
 from coursekit.checks import Check, sibling_module
-from coursekit.probing import build, call, choose, generator, paired, randint
+from coursekit.probing import Sizes, build, call, generator, paired, randint
 
 public = sibling_module(__file__, "public")
 
@@ -25,21 +25,22 @@ OTHER_ROWS = (
 def probe_generate_with_gpt(ns, seed: int = 91):
     """A tiny GPT (block_size 6 on the public-style sizes, the answer key's while generate is checked)
     asked for more tokens than its context holds; every size drawn fresh when grading."""
-    V, block_size, n_head = public.around(9, 4, seed=seed + 500), choose(6, 3, 10, seed=seed + 501), \
-        choose(2, 1, 3, seed=seed + 502)
-    model = build(ns, "GPT", seed=seed, vocab_size=V, block_size=block_size, n_layer=choose(1, 1, 3, seed=seed + 503),
-                  n_head=n_head, d_model=n_head * choose(4, 2, 7, seed=seed + 504))
-    T = choose(4, 1, block_size + 1, seed=seed + 505)
-    idx = randint(0, V, (public.around(2, 1, seed=seed + 506), T), seed=seed + 1)
-    new = choose(7, block_size - T + 1, block_size + 5, seed=seed + 507)  # more than the context holds
+    size = Sizes(seed)
+    V, block_size, n_head = size(9, 4), size(6, 3, 10), size(2, 1, 3)
+    model = build(ns, "GPT", seed=seed, vocab_size=V, block_size=block_size, n_layer=size(1, 1, 3),
+                  n_head=n_head, d_model=n_head * size(4, 2, 7))
+    T = size.within(4, 1, block_size + 1)
+    idx = randint(0, V, (size(2, 1), T), seed=seed + 1)
+    new = size.within(7, block_size - T + 1, block_size + 5)  # more than the context holds
     return call(ns, "generate", model, idx, new, temperature=0.8, top_k=public.fresh_top_k(6, V, seed=seed + 508),
                 generator=generator(seed + 2), returns=("tokens",))
 
 
 def probe_mask_single_row(ns, seed: int = 131):
     """A 1-D sequence with default mask_prob, repeated specials and the [MASK] id among them."""
-    V = public.around(30, 4, seed=seed + 500)
-    ids = randint(0, V, (public.around(60, 12, seed=seed + 501),), seed=seed)
+    size = Sizes(seed)
+    V = size(30, 4)
+    ids = randint(0, V, (size(60, 12),), seed=seed)
     ids[::7] = V
     ids[5::11] = V + 1
     torch.manual_seed(0)
@@ -145,4 +146,46 @@ CHECKS = [
     # ------------------------------------------------------------ train_step
     Check("train_step_adamw", "train_step", partial(public.probe_train_step, optimizer="adamw", clip=0.5, seed=129),
           points=2, description="three AdamW steps with clip 0.5"),
+    # ------------------------------------------------------------ count_parameters, flops_per_token
+    Check("count_parameters_minigpt", "count_parameters",
+          partial(public.probe_count_parameters, seed=301, vocab_size=65, block_size=64, n_layer=4, n_head=4,
+                  head_size=32), points=1, exact_dtype=True, description="miniGPT's sizes, tied"),
+    Check("count_parameters_one_layer_untied", "count_parameters",
+          partial(public.probe_count_parameters, tied=False, seed=303, n_layer=1, n_head=1, head_size=5), points=1,
+          exact_dtype=True, description="one layer, one head, untied"),
+    Check("flops_per_token_long_context", "flops_per_token",
+          partial(public.probe_flops_per_token, seed=305, vocab_size=50, block_size=512, n_layer=3, n_head=2,
+                  head_size=16), points=1, exact_dtype=True,
+          description="a context of 512: the attention term matters"),
+    # ------------------------------------------------------------ forward_with_cache
+    Check("forward_with_cache_one_past_token", "forward_with_cache",
+          **paired(public.probe_forward_with_cache, public.cache_matches_forward, T=8, past=1, seed=307), points=1,
+          description="1 token, then 7 with its cache"),
+    # ------------------------------------------------------------ generate_with_cache
+    Check("generate_with_cache_long_prompt", "generate_with_cache",
+          **paired(public.probe_generate_with_cache, public.same_tokens, T=10, new=5, seed=309, top_p=0.8),
+          points=1, description="a prompt longer than block_size, top-p 0.8"),
+    Check("generate_with_cache_greedy", "generate_with_cache",
+          **paired(public.probe_generate_with_cache, public.same_tokens, T=2, new=6, seed=311, temperature=0.0),
+          points=1, description="greedy decoding"),
+    # ------------------------------------------------------------ merge_pair
+    Check("merge_pair_other", "merge_pair", partial(public.probe_merge_pair, n=9, symbols=2, seed=313), points=1,
+          description="9 ids over 2 symbols"),
+    Check("merge_pair_runs_long", "merge_pair",
+          partial(public.probe_merge_pair, n=40, symbols=2, same_ids=True, seed=315), points=1,
+          description="long runs of the same id"),
+    # ------------------------------------------------------------ train_bpe
+    Check("train_bpe_ascii", "train_bpe",
+          partial(public.probe_train_bpe, n_words=120, merges=25, seed=317, alphabet="abcabcaddde "), points=1,
+          description="25 merges on 120 ASCII words"),
+    Check("train_bpe_other_text", "train_bpe", partial(public.probe_train_bpe, n_words=40, merges=8, seed=319),
+          points=1, description="8 merges on 40 other words"),
+    Check("train_bpe_ties_other", "train_bpe", partial(public.probe_train_bpe_ties, seed=321), points=1,
+          description="other distinct words, ties"),
+    # ------------------------------------------------------------ bpe_encode
+    Check("bpe_encode_other", "bpe_encode", partial(public.probe_bpe_encode, n_words=50, n_merges=60, seed=323),
+          points=1, description="other words and merges"),
+    # ------------------------------------------------------------ bpe_decode
+    Check("bpe_decode_other", "bpe_decode", partial(public.probe_bpe_decode, n=60, n_merges=20, seed=325),
+          points=1, description="other ids and merges"),
 ]

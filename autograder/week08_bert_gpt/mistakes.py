@@ -3,6 +3,71 @@
 
 from coursekit.checks import Mistake
 
+
+def edited(code: str, *edits: tuple[str, str]) -> str:
+    """`code` with each (old, new) replaced: a mistake written as the few lines it changes."""
+    for old, new in edits:
+        if old not in code:
+            raise ValueError(f"{old!r} is not in the template")
+        code = code.replace(old, new)
+    return code
+
+
+# Correct bodies that several mistakes change in one place each (see `edited`)
+FORWARD_WITH_CACHE = '''
+def forward_with_cache(model, idx, cache=None):
+    B, T = idx.shape
+    past = 0 if cache is None else cache[0][0].size(2)
+    x = model.drop(model.tok_emb(idx) + model.pos_emb(torch.arange(past, past + T)))
+    C = x.size(-1)
+    mask = torch.ones(T, past + T, dtype=torch.bool).tril(diagonal=past)
+    new_cache = []
+    for layer, block in enumerate(model.blocks):
+        attn = block.attn
+        q, k, v = attn.qkv(block.ln1(x)).split(C, dim=2)
+        q, k, v = (t.view(B, T, attn.n_head, C // attn.n_head).transpose(1, 2) for t in (q, k, v))
+        if cache is not None:
+            k = torch.cat([cache[layer][0], k], dim=2)
+            v = torch.cat([cache[layer][1], v], dim=2)
+        new_cache.append((k, v))
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask).transpose(1, 2).reshape(B, T, C)
+        x = x + attn.resid_drop(attn.proj(y))
+        x = x + block.mlp(block.ln2(x))
+    return model.lm_head(model.ln_f(x)), new_cache
+'''
+
+# Correct, if slow: every pair counted again after each merge (train_bpe's tie mistakes change one line)
+TRAIN_BPE_RECOUNT = '''
+def train_bpe(text, vocab_size):
+    words = Counter(pretokenize(text))
+    pieces = [(list(w.encode("utf-8")), n) for w, n in words.items()]
+    merges = []
+    for new_id in range(256, vocab_size):
+        counts = Counter()
+        for ids, n in pieces:
+            for pair in zip(ids, ids[1:]):
+                counts[pair] += n
+        if not counts:
+            break
+        pair = max(counts, key=lambda p: (counts[p], p))
+        merges.append(pair)
+        pieces = [(merge_pair(ids, pair, new_id), n) for ids, n in pieces]
+    return merges
+'''
+
+GENERATE_WITH_CACHE = '''
+@torch.no_grad()
+def generate_with_cache(model, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None):
+    cache, new = None, idx[:, -model.block_size:]
+    for _ in range(max_new_tokens):
+        if cache is not None and cache[0][0].size(2) == model.block_size:
+            cache, new = None, idx[:, -model.block_size:]
+        logits, cache = forward_with_cache(model, new, cache)
+        new = sample_next_token(logits[:, -1, :], temperature, top_k, top_p, generator)
+        idx = torch.cat([idx, new], dim=1)
+    return idx
+'''
+
 MODULE_MISTAKES = [
     # ------------------------------------------------------------ GPT
     Mistake("gpt_no_causal_mask", "GPT",
@@ -707,5 +772,312 @@ def train_step(model, optimizer, batch, clip):
     torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
     optimizer.step()
     return loss
+'''),
+    # ------------------------------------------------------------ count_parameters
+    Mistake("count_parameters_no_biases", "count_parameters",
+            "count the biases too: qkv, proj and the MLP's fc and proj each have one (the LM head has none)",
+            code='''
+def count_parameters(config, tied=True):
+    V, T, L, d = config["vocab_size"], config["block_size"], config["n_layer"], config["d_model"]
+    block = 3 * d * d + d * d + 4 * d * d + 4 * d * d + 4 * d
+    return (V + T) * d + L * block + 2 * d + (0 if tied else V * d)
+'''),
+    Mistake("count_parameters_no_layernorm", "count_parameters",
+            "count the LayerNorms: ln1, ln2 in every block and ln_f each have a gain and a bias of d_model",
+            code='''
+def count_parameters(config, tied=True):
+    V, T, L, d = config["vocab_size"], config["block_size"], config["n_layer"], config["d_model"]
+    block = 3 * d * d + 3 * d + d * d + d + 4 * d * d + 4 * d + 4 * d * d + d
+    return (V + T) * d + L * block + (0 if tied else V * d)
+'''),
+    Mistake("count_parameters_tied_counted_twice", "count_parameters",
+            "a tied LM head is the token embedding itself: count its vocab_size * d_model weights once",
+            code='''
+def count_parameters(config, tied=True):
+    V, T, L, d = config["vocab_size"], config["block_size"], config["n_layer"], config["d_model"]
+    block = 12 * d * d + 13 * d
+    return (V + T) * d + L * block + 2 * d + V * d
+'''),
+    Mistake("count_parameters_no_position_embedding", "count_parameters",
+            "count the position embedding too: block_size * d_model", code='''
+def count_parameters(config, tied=True):
+    V, L, d = config["vocab_size"], config["n_layer"], config["d_model"]
+    return V * d + L * (12 * d * d + 13 * d) + 2 * d + (0 if tied else V * d)
+'''),
+    # ------------------------------------------------------------ flops_per_token
+    Mistake("flops_counts_embedding", "flops_per_token",
+            "the embedding is a table lookup, not a matrix product: Kaplan's N leaves out the embeddings "
+            "(and the LM head)", code='''
+def flops_per_token(config):
+    V, T, L, d = config["vocab_size"], config["block_size"], config["n_layer"], config["d_model"]
+    return 6 * (12 * L * d * d + V * d) + 6 * L * T * d
+'''),
+    Mistake("flops_no_attention_term", "flops_per_token",
+            "add the attention's own cost, 6 n_layer block_size d_model per token: the scores q.k over the context "
+            "are not weights", code='''
+def flops_per_token(config):
+    return 6 * 12 * config["n_layer"] * config["d_model"] ** 2
+'''),
+    Mistake("flops_forward_only", "flops_per_token",
+            "training costs the forward pass (2 FLOPs per weight) and the backward pass (4): 6N, not 2N", code='''
+def flops_per_token(config):
+    L, T, d = config["n_layer"], config["block_size"], config["d_model"]
+    return 2 * 12 * L * d * d + 2 * L * T * d
+'''),
+    Mistake("flops_all_parameters", "flops_per_token",
+            "N in Kaplan's rule is the non-embedding weight matrices, 12 n_layer d_model^2: not every parameter "
+            "(embeddings, biases and norms are left out)", code='''
+def flops_per_token(config):
+    L, T, d = config["n_layer"], config["block_size"], config["d_model"]
+    return 6 * count_parameters(config) + 6 * L * T * d
+'''),
+    # ------------------------------------------------------------ forward_with_cache
+    Mistake("cache_positions_from_zero", "forward_with_cache",
+            "the new tokens sit at positions T_past, T_past + 1, ...: offset the position embedding by the "
+            "cache's length", code=edited(FORWARD_WITH_CACHE, ("torch.arange(past, past + T)", "torch.arange(T)"))),
+    Mistake("cache_is_causal_top_left", "forward_with_cache",
+            "is_causal=True aligns the triangle to the top left (query i sees keys <= i): with a cache, query i is at "
+            "position T_past + i; pass tril(diagonal=T_past) as attn_mask",
+            code=edited(FORWARD_WITH_CACHE, ("attn_mask=mask", "is_causal=True"))),
+    Mistake("cache_past_appended_twice", "forward_with_cache",
+            "k already holds the past after torch.cat: store it as it is; your cache repeats the past keys and "
+            "values", code=edited(FORWARD_WITH_CACHE, (
+                "new_cache.append((k, v))",
+                "new_cache.append((k, v) if cache is None else (torch.cat([cache[layer][0], k], dim=2), "
+                "torch.cat([cache[layer][1], v], dim=2)))"))),
+    Mistake("cache_keeps_only_new", "forward_with_cache",
+            "return the whole cache, past and new positions (torch.cat along the time axis), not the new keys alone",
+            code=edited(FORWARD_WITH_CACHE, ("        new_cache.append((k, v))\n", ""),
+                        ("        if cache is not None:",
+                         "        new_cache.append((k, v))\n        if cache is not None:"))),
+    Mistake("cache_updated_in_place", "forward_with_cache",
+            "return a new list: writing the new (k, v) into the caller's cache changes a cache someone may still use",
+            code='''
+def forward_with_cache(model, idx, cache=None):
+    B, T = idx.shape
+    past = 0 if cache is None else cache[0][0].size(2)
+    x = model.drop(model.tok_emb(idx) + model.pos_emb(torch.arange(past, past + T)))
+    C = x.size(-1)
+    mask = torch.ones(T, past + T, dtype=torch.bool).tril(diagonal=past)
+    cache = [] if cache is None else cache
+    for layer, block in enumerate(model.blocks):
+        attn = block.attn
+        q, k, v = attn.qkv(block.ln1(x)).split(C, dim=2)
+        q, k, v = (t.view(B, T, attn.n_head, C // attn.n_head).transpose(1, 2) for t in (q, k, v))
+        if layer < len(cache):
+            cache[layer] = (torch.cat([cache[layer][0], k], dim=2), torch.cat([cache[layer][1], v], dim=2))
+        else:
+            cache.append((k, v))
+        k, v = cache[layer]
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask).transpose(1, 2).reshape(B, T, C)
+        x = x + attn.resid_drop(attn.proj(y))
+        x = x + block.mlp(block.ln2(x))
+    return model.lm_head(model.ln_f(x)), cache
+'''),
+    # ------------------------------------------------------------ generate_with_cache
+    Mistake("generate_cache_sliding_window", "generate_with_cache",
+            "with learned absolute positions a full cache cannot slide: dropping its oldest position leaves every "
+            "cached key computed at its old position; start again on idx[:, -block_size:] with no cache",
+            code=edited(GENERATE_WITH_CACHE, ("            cache, new = None, idx[:, -model.block_size:]\n",
+                                              "            cache = [(k[:, :, 1:], v[:, :, 1:]) for k, v in cache]\n"))),
+    Mistake("generate_cache_not_kept", "generate_with_cache",
+            "keep the cache forward_with_cache returns (logits, cache = ...): feeding the prompt's cache every step "
+            "forgets every token generated since", code='''
+@torch.no_grad()
+def generate_with_cache(model, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None):
+    logits, cache = forward_with_cache(model, idx[:, -model.block_size:])
+    for _ in range(max_new_tokens):
+        new = sample_next_token(logits[:, -1, :], temperature, top_k, top_p, generator)
+        idx = torch.cat([idx, new], dim=1)
+        if idx.size(1) > model.block_size:
+            logits, cache = forward_with_cache(model, idx[:, -model.block_size:])
+        else:
+            logits, _ = forward_with_cache(model, new, cache)
+    return idx
+'''),
+    Mistake("generate_cache_first_position", "generate_with_cache",
+            "sample from the logits of the last position (logits[:, -1]): after the prompt, position 0 predicts the "
+            "prompt's second token", code=edited(GENERATE_WITH_CACHE, ("logits[:, -1, :]", "logits[:, 0, :]"))),
+    Mistake("generate_cache_sampling_defaults", "generate_with_cache",
+            "pass temperature, top_k, top_p and the generator on to sample_next_token",
+            code=edited(GENERATE_WITH_CACHE,
+                        ("temperature, top_k, top_p, generator)", "temperature, generator=generator)"))),
+    # ------------------------------------------------------------ merge_pair
+    Mistake("merge_pair_overlapping_twice", "merge_pair",
+            "after a match, skip both ids (i += 2): merging (a, a) in [a, a, a] gives [new, a], not [new, new]",
+            code='''
+def merge_pair(ids, pair, new_id):
+    out = []
+    for i in range(len(ids)):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+        elif i == 0 or (ids[i - 1], ids[i]) != pair:
+            out.append(ids[i])
+    return out
+'''),
+    Mistake("merge_pair_first_only", "merge_pair",
+            "replace every occurrence of the pair, not the first one only", code='''
+def merge_pair(ids, pair, new_id):
+    for i in range(len(ids) - 1):
+        if (ids[i], ids[i + 1]) == pair:
+            return ids[:i] + [new_id] + ids[i + 2:]
+    return list(ids)
+'''),
+    Mistake("merge_pair_drops_last", "merge_pair",
+            "the last id has no right neighbour, but it still belongs to the result", code='''
+def merge_pair(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids) - 1:
+        if (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''),
+    Mistake("merge_pair_in_place", "merge_pair",
+            "build a new list: merging in place changes the caller's ids (a pre-token's bytes, reused later)",
+            code='''
+def merge_pair(ids, pair, new_id):
+    i = 0
+    while i < len(ids) - 1:
+        if (ids[i], ids[i + 1]) == pair:
+            ids[i:i + 2] = [new_id]
+        i += 1
+    return ids
+'''),
+    # ------------------------------------------------------------ train_bpe
+    Mistake("train_bpe_ties_first_seen", "train_bpe",
+            "max(counts, key=counts.get) breaks ties by which pair was counted first; the rule is the greater pair "
+            "of ids: key=lambda p: (counts[p], p)",
+            code=edited(TRAIN_BPE_RECOUNT, ("key=lambda p: (counts[p], p)", "key=counts.get"))),
+    Mistake("train_bpe_ties_smaller_pair", "train_bpe",
+            "ties go to the greater pair of ids here (CS336's rule, on ids): you kept the smaller one (Hugging Face's "
+            "rule)", code=edited(TRAIN_BPE_RECOUNT, ("key=lambda p: (counts[p], p)",
+                                                     "key=lambda p: (counts[p], -p[0], -p[1])"))),
+    Mistake("train_bpe_counts_not_updated", "train_bpe",
+            "count the pairs again after every merge (or update the counts): a merge creates new pairs and removes "
+            "old ones, so the initial ranking is not the merge order", code='''
+def train_bpe(text, vocab_size):
+    words = Counter(pretokenize(text))
+    counts = Counter()
+    for w, n in words.items():
+        ids = list(w.encode("utf-8"))
+        for pair in zip(ids, ids[1:]):
+            counts[pair] += n
+    ranked = sorted(counts, key=lambda p: (counts[p], p), reverse=True)
+    return ranked[:vocab_size - 256]
+'''),
+    Mistake("train_bpe_no_pretokenization", "train_bpe",
+            "count pairs inside the pre-tokens of pretokenize(text) only: merges must not cross word boundaries "
+            "(' t' + 'he' is fine, 'e' + ' ' is not)", code='''
+def train_bpe(text, vocab_size):
+    ids = list(text.encode("utf-8"))
+    merges = []
+    for new_id in range(256, vocab_size):
+        counts = Counter(zip(ids, ids[1:]))
+        if not counts:
+            break
+        pair = max(counts, key=lambda p: (counts[p], p))
+        merges.append(pair)
+        ids = merge_pair(ids, pair, new_id)
+    return merges
+'''),
+    Mistake("train_bpe_unweighted", "train_bpe",
+            "weight each pre-token's pairs by how often the pre-token occurs: ' the' 500 times counts 500 times",
+            code='''
+def train_bpe(text, vocab_size):
+    pieces = [list(w.encode("utf-8")) for w in set(pretokenize(text))]
+    merges = []
+    for new_id in range(256, vocab_size):
+        counts = Counter(pair for ids in pieces for pair in zip(ids, ids[1:]))
+        if not counts:
+            break
+        pair = max(counts, key=lambda p: (counts[p], p))
+        merges.append(pair)
+        pieces = [merge_pair(ids, pair, new_id) for ids in pieces]
+    return merges
+'''),
+    # ------------------------------------------------------------ bpe_encode
+    Mistake("bpe_encode_no_pretokenization", "bpe_encode",
+            "encode each pre-token of pretokenize(text) on its own, as in training: merges never cross their "
+            "boundaries", code='''
+def bpe_encode(text, merges):
+    ids = list(text.encode("utf-8"))
+    for i, pair in enumerate(merges):
+        ids = merge_pair(ids, pair, 256 + i)
+    return ids
+'''),
+    Mistake("bpe_encode_latest_merge_first", "bpe_encode",
+            "apply the merges in the order they were learned: the pair with the lowest merge index first (min, not "
+            "max)", code='''
+def bpe_encode(text, merges):
+    rank = {pair: i for i, pair in enumerate(merges)}
+    ids = []
+    for word in pretokenize(text):
+        w = list(word.encode("utf-8"))
+        while len(w) >= 2:
+            learned = [p for p in zip(w, w[1:]) if p in rank]
+            if not learned:
+                break
+            pair = max(learned, key=rank.get)
+            w = merge_pair(w, pair, 256 + rank[pair])
+        ids.extend(w)
+    return ids
+'''),
+    Mistake("bpe_encode_code_points", "bpe_encode",
+            "start from the UTF-8 bytes (word.encode('utf-8')), not the characters' code points: é is two bytes, "
+            "and code points from 256 on collide with merged tokens", code='''
+def bpe_encode(text, merges):
+    ids = []
+    for word in pretokenize(text):
+        w = [ord(c) for c in word]
+        for i, pair in enumerate(merges):
+            w = merge_pair(w, pair, 256 + i)
+        ids.extend(w)
+    return ids
+'''),
+    Mistake("bpe_encode_most_frequent_first", "bpe_encode",
+            "encoding replays the learned merges in their order; it does not pick the most frequent pair of the text "
+            "being encoded", code='''
+def bpe_encode(text, merges):
+    rank = {pair: i for i, pair in enumerate(merges)}
+    pieces = [list(w.encode("utf-8")) for w in pretokenize(text)]
+    while True:
+        counts = Counter(p for w in pieces for p in zip(w, w[1:]) if p in rank)
+        if not counts:
+            break
+        pair = max(counts, key=lambda p: (counts[p], p))
+        pieces = [merge_pair(w, pair, 256 + rank[pair]) for w in pieces]
+    return [i for w in pieces for i in w]
+'''),
+    # ------------------------------------------------------------ bpe_decode
+    Mistake("bpe_decode_per_token", "bpe_decode",
+            "join the bytes of all the tokens before decoding: a character of several bytes can be split between "
+            "two tokens, and neither half decodes alone", code='''
+def bpe_decode(ids, merges):
+    vocab = token_bytes(merges)
+    return "".join(vocab[i].decode("utf-8", errors="replace") for i in ids)
+'''),
+    Mistake("bpe_decode_errors_ignore", "bpe_decode",
+            "errors='replace', not 'ignore': an invalid byte must show as U+FFFD, not vanish", code='''
+def bpe_decode(ids, merges):
+    vocab = token_bytes(merges)
+    return b"".join(vocab[i] for i in ids).decode("utf-8", errors="ignore")
+'''),
+    Mistake("bpe_decode_latin1", "bpe_decode",
+            "the bytes are UTF-8: decoding them as Latin-1 turns é into Ã©", code='''
+def bpe_decode(ids, merges):
+    vocab = token_bytes(merges)
+    return b"".join(vocab[i] for i in ids).decode("latin-1")
+'''),
+    Mistake("bpe_decode_pair_reversed", "bpe_decode",
+            "token 256 + i is the bytes of a followed by the bytes of b, for merges[i] = (a, b)", code='''
+def bpe_decode(ids, merges):
+    vocab = {i: bytes([i]) for i in range(256)}
+    for i, (a, b) in enumerate(merges):
+        vocab[256 + i] = vocab[b] + vocab[a]
+    return b"".join(vocab[i] for i in ids).decode("utf-8", errors="replace")
 '''),
 ]

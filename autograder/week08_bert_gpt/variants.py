@@ -329,4 +329,254 @@ def train_step(model, optimizer, batch, clip):
 '''),
 ]
 
-VARIANTS = DATA_VARIANTS + BERT_DATA_VARIANTS + MODEL_VARIANTS + SAMPLING_VARIANTS + TRAINING_VARIANTS
+CACHE_BPE_VARIANTS = [
+    # ------------------------------------------------------------ count_parameters
+    Variant("count_parameters_meta_model", "count_parameters",
+            style="builds the GPT on the meta device (no memory) and sums numel; adds the head when untied", code='''
+def count_parameters(config, tied=True):
+    with torch.device("meta"):
+        model = GPT(**config)
+    n = sum(p.numel() for p in model.parameters())
+    return n if tied else n + config["vocab_size"] * config["d_model"]
+'''),
+    Variant("count_parameters_closed_form", "count_parameters", style="one closed form, 12 d^2 + 13 d per layer",
+            code='''
+def count_parameters(config, tied=True):
+    V, T, L, d = (config[k] for k in ("vocab_size", "block_size", "n_layer", "d_model"))
+    return int(V * d * (1 if tied else 2) + T * d + L * (12 * d**2 + 13 * d) + 2 * d)
+'''),
+    # ------------------------------------------------------------ flops_per_token
+    Variant("flops_three_forwards", "flops_per_token", style="3 x Kaplan's forward 2N + 2 n_layer n_ctx d_attn",
+            code='''
+def flops_per_token(config):
+    d, L, n_ctx = config["d_model"], config["n_layer"], config["block_size"]
+    d_attn, d_ff = d, 4 * d
+    N = 2 * d * L * (2 * d_attn + d_ff)
+    forward = 2 * N + 2 * L * n_ctx * d_attn
+    return 3 * forward
+'''),
+    Variant("flops_table_rows", "flops_per_token", style="Kaplan's Table 1 row by row: qkv, mask, project, MLP",
+            code='''
+def flops_per_token(config):
+    d, L, T = config["d_model"], config["n_layer"], config["block_size"]
+    per_layer = 2 * d * 3 * d + 2 * T * d + 2 * d * d + 2 * 2 * d * 4 * d
+    return int(3 * L * per_layer)
+'''),
+    # ------------------------------------------------------------ forward_with_cache
+    Variant("forward_with_cache_manual_softmax", "forward_with_cache",
+            style="attention written out (scores, -inf mask from position indices, softmax), pos_emb.weight sliced",
+            code='''
+def forward_with_cache(model, idx, cache=None):
+    B, T = idx.shape
+    past = cache[0][0].shape[2] if cache else 0
+    x = model.drop(model.tok_emb(idx) + model.pos_emb.weight[past:past + T])
+    C = x.shape[-1]
+    allowed = torch.arange(past + T)[None, :] <= torch.arange(past, past + T)[:, None]  # (T, past + T)
+    out = []
+    for layer, block in enumerate(model.blocks):
+        a = block.attn
+        hs = C // a.n_head
+        q, k, v = (t.reshape(B, T, a.n_head, hs).permute(0, 2, 1, 3) for t in a.qkv(block.ln1(x)).chunk(3, dim=-1))
+        if cache:
+            k, v = torch.cat((cache[layer][0], k), 2), torch.cat((cache[layer][1], v), 2)
+        out.append((k, v))
+        scores = (q @ k.transpose(-1, -2)) / math.sqrt(hs)
+        weights = scores.masked_fill(~allowed, float("-inf")).softmax(-1)
+        y = (weights @ v).permute(0, 2, 1, 3).reshape(B, T, C)
+        x = x + a.resid_drop(a.proj(y))
+        x = x + block.mlp(block.ln2(x))
+    return model.lm_head(model.ln_f(x)), out
+'''),
+    Variant("forward_with_cache_empty_tensors", "forward_with_cache",
+            style="an empty cache as zero-length tensors, a float additive mask", code='''
+def forward_with_cache(model, idx, cache=None):
+    B, T = idx.shape
+    C = model.tok_emb.embedding_dim
+    if cache is None:
+        shape = lambda b: (B, b.attn.n_head, 0, C // b.attn.n_head)
+        cache = [(idx.new_zeros(shape(b), dtype=model.tok_emb.weight.dtype),) * 2 for b in model.blocks]
+    past = cache[0][0].shape[2]
+    positions = torch.arange(past, past + T)
+    x = model.drop(model.tok_emb(idx) + model.pos_emb(positions))
+    bias = torch.zeros(T, past + T, dtype=x.dtype).masked_fill(
+        torch.arange(past + T)[None, :] > positions[:, None], float("-inf"))
+    new = []
+    for (k_past, v_past), block in zip(cache, model.blocks):
+        q, k, v = block.attn.qkv(block.ln1(x)).split(C, dim=2)
+        q, k, v = (t.view(B, T, block.attn.n_head, -1).transpose(1, 2) for t in (q, k, v))
+        k, v = torch.cat([k_past, k], dim=2), torch.cat([v_past, v], dim=2)
+        new.append((k, v))
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=bias).transpose(1, 2).reshape(B, T, C)
+        x = x + block.attn.resid_drop(block.attn.proj(y))
+        x = x + block.mlp(block.ln2(x))
+    return model.lm_head(model.ln_f(x)), new
+'''),
+    # ------------------------------------------------------------ generate_with_cache
+    Variant("generate_with_cache_prefill_then_loop", "generate_with_cache",
+            style="prefill before the loop, position counter, recompute when the next position has no embedding",
+            code='''
+@torch.no_grad()
+def generate_with_cache(model, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None):
+    context = idx[:, -model.block_size:]
+    logits, cache = forward_with_cache(model, context)
+    length = context.shape[1]
+    for step in range(max_new_tokens):
+        token = sample_next_token(logits[:, -1, :], temperature, top_k, top_p, generator)
+        idx = torch.cat([idx, token], dim=1)
+        if step == max_new_tokens - 1:
+            break
+        if length < model.block_size:
+            logits, cache = forward_with_cache(model, token, cache)
+            length += 1
+        else:
+            logits, cache = forward_with_cache(model, idx[:, -model.block_size:])
+    return idx
+'''),
+    Variant("generate_with_cache_preallocated", "generate_with_cache",
+            style="a preallocated output tensor, cache length from the list", code='''
+@torch.no_grad()
+def generate_with_cache(model, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None):
+    B, T = idx.shape
+    out = torch.empty(B, T + max_new_tokens, dtype=idx.dtype)
+    out[:, :T] = idx
+    cache = None
+    for t in range(T, T + max_new_tokens):
+        full = cache is not None and cache[0][0].shape[-2] >= model.block_size
+        if cache is None or full:
+            logits, cache = forward_with_cache(model, out[:, max(0, t - model.block_size):t], None)
+        else:
+            logits, cache = forward_with_cache(model, out[:, t - 1:t], cache)
+        out[:, t:t + 1] = sample_next_token(logits[:, -1], temperature, top_k, top_p, generator)
+    return out
+'''),
+    # ------------------------------------------------------------ merge_pair
+    Variant("merge_pair_skip_flag", "merge_pair", style="a for loop with a flag that skips the merged id", code='''
+def merge_pair(ids, pair, new_id):
+    out, skip = [], False
+    for i, x in enumerate(ids):
+        if skip:
+            skip = False
+            continue
+        if i < len(ids) - 1 and x == pair[0] and ids[i + 1] == pair[1]:
+            out.append(new_id)
+            skip = True
+        else:
+            out.append(x)
+    return out
+'''),
+    Variant("merge_pair_pop_stack", "merge_pair", style="looks back at the last output id", code='''
+def merge_pair(ids, pair, new_id):
+    out, merged_last = [], False
+    for x in ids:
+        if out and not merged_last and out[-1] == pair[0] and x == pair[1]:
+            out[-1] = new_id
+            merged_last = True
+        else:
+            out.append(x)
+            merged_last = False
+    return out
+'''),
+    # ------------------------------------------------------------ train_bpe
+    Variant("train_bpe_recount", "train_bpe",
+            style="counts every pair again after each merge (slow, correct), words with their frequencies", code='''
+def train_bpe(text, vocab_size):
+    words = Counter(pretokenize(text))
+    pieces = {tuple(w.encode("utf-8")): n for w, n in words.items()}
+    merges = []
+    while len(merges) < vocab_size - 256:
+        counts = Counter()
+        for ids, n in pieces.items():
+            for pair in zip(ids, ids[1:]):
+                counts[pair] += n
+        if not counts:
+            break
+        best = max(counts.values())
+        pair = max(p for p, c in counts.items() if c == best)
+        merges.append(pair)
+        merged = Counter()
+        for ids, n in pieces.items():
+            merged[tuple(merge_pair(list(ids), pair, 255 + len(merges)))] += n
+        pieces = merged
+    return merges
+'''),
+    Variant("train_bpe_inline_merge", "train_bpe",
+            style="its own merge loop, the counts updated per word, most_common-free selection by sorting", code='''
+def train_bpe(text, vocab_size):
+    freq = Counter(pretokenize(text))
+    words = [[list(w.encode("utf-8")), n] for w, n in freq.items()]
+    merges = []
+    for new_id in range(256, vocab_size):
+        counts = defaultdict(int)
+        for ids, n in words:
+            for i in range(len(ids) - 1):
+                counts[ids[i], ids[i + 1]] += n
+        if not counts:
+            break
+        pair = sorted(counts.items(), key=lambda kv: (-kv[1], -kv[0][0], -kv[0][1]))[0][0]
+        merges.append(pair)
+        for word in words:
+            ids, out, i = word[0], [], 0
+            while i < len(ids):
+                if ids[i:i + 2] == list(pair):
+                    out.append(new_id)
+                    i += 2
+                else:
+                    out.append(ids[i])
+                    i += 1
+            word[0] = out
+    return merges
+'''),
+    # ------------------------------------------------------------ bpe_encode
+    Variant("bpe_encode_every_merge_in_order", "bpe_encode", style="every merge in order over each pre-token",
+            code='''
+def bpe_encode(text, merges):
+    ids = []
+    for word in pretokenize(text):
+        w = list(word.encode("utf-8"))
+        for i, pair in enumerate(merges):
+            if len(w) < 2:
+                break
+            w = merge_pair(w, pair, 256 + i)
+        ids += w
+    return ids
+'''),
+    Variant("bpe_encode_minbpe", "bpe_encode", style="minbpe's loop: stats of the pre-token, lowest-ranked pair",
+            code='''
+def bpe_encode(text, merges):
+    ranks = {p: 256 + i for i, p in enumerate(merges)}
+    out = []
+    for chunk in pretokenize(text):
+        ids = list(chunk.encode("utf-8"))
+        while len(ids) >= 2:
+            stats = set(zip(ids, ids[1:]))
+            pair = min(stats, key=lambda p: ranks.get(p, float("inf")))
+            if pair not in ranks:
+                break
+            ids = merge_pair(ids, pair, ranks[pair])
+        out.extend(ids)
+    return out
+'''),
+    # ------------------------------------------------------------ bpe_decode
+    Variant("bpe_decode_bytearray", "bpe_decode", style="a bytearray extended token by token, bytes.decode defaults",
+            code='''
+def bpe_decode(ids, merges):
+    vocab = token_bytes(merges)
+    buffer = bytearray()
+    for i in ids:
+        buffer.extend(vocab[i])
+    return bytes(buffer).decode(errors="replace")
+'''),
+    Variant("bpe_decode_recursive", "bpe_decode", style="expands each id recursively into bytes, no table",
+            code='''
+def bpe_decode(ids, merges):
+    def expand(i):
+        if i < 256:
+            return bytes([i])
+        a, b = merges[i - 256]
+        return expand(a) + expand(b)
+    return b"".join(expand(i) for i in ids).decode("utf-8", "replace")
+'''),
+]
+
+VARIANTS = (DATA_VARIANTS + BERT_DATA_VARIANTS + MODEL_VARIANTS + SAMPLING_VARIANTS + TRAINING_VARIANTS
+            + CACHE_BPE_VARIANTS)

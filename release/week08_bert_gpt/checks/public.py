@@ -24,16 +24,28 @@ those mistakes. Dtypes stated in a docstring (get_batch's int64 ids, sample_next
 tokens) are exact. The models are also run with dropout > 0 in eval mode (must equal dropout 0)
 and in train mode from a seeded RNG; train_step is given a model left in eval mode.
 
+The KV cache: forward_with_cache is called on a prefix and then on the rest with the prefix's cache,
+and token by token; its logits are compared with the model's full forward in the grader, and each
+layer's cache (k, v) is returned raw. generate_with_cache is run next to generate (the answer key's
+while generate_with_cache is checked) on 16 prompts with equal generators: the tokens must be
+identical, also when the context outgrows block_size. Byte-pair encoding: texts of random words with
+runs ('aaa'), multi-byte characters (é, 日) and punctuation; merges for bpe_encode and bpe_decode are
+made by the probes (random_merges), never by train_bpe; strings come back as code points, merges as
+pairs of ints, and a wrong type is refused in one line (token_ids, merge_pairs, codes).
+
 Fresh inputs: besides the seeded tensors, every size a probe uses (lengths, batch sizes, vocabulary
-sizes, block sizes, model widths, k for top-k, step counts, the schedule's warmup and steps) is drawn
-with `choose` (`around` below): the value named here on the public inputs, a fresh one of the same
-kind when grading. A derive that needs a size remakes it with the same helper and seed.
+sizes, block sizes, model widths, numbers of words and merges, step counts) is drawn with `Sizes`:
+the value named here on the public inputs, a fresh one of the same kind when grading (`Sizes.within`
+where the range depends on another fresh size). k for top-k, the schedule's warmup and steps and the
+masking-rate inputs keep `choose` with ranges of their own kind. A derive that needs a size remakes it
+with the same helper and seed.
 """
 
 from __future__ import annotations
 
 import math
 from functools import partial
+from typing import Any
 
 import numpy as np
 import torch
@@ -41,7 +53,9 @@ import torch.nn.functional as F
 
 from coursekit.checks import Check
 from coursekit.deriving import computable, integers, same
+from coursekit.errors import ProbeError
 from coursekit.probing import (
+    Sizes,
     afterwards,
     build,
     call,
@@ -60,11 +74,6 @@ from coursekit.probing import (
 # ---------------------------------------------------------------- helpers
 
 
-def around(public: int, low: int, *, seed: int) -> int:
-    """A size: `public` on the public inputs, fresh from [low, max(2 * public, low)] when grading."""
-    return choose(public, low, max(2 * public, low) + 1, seed=seed)
-
-
 def fresh_top_k(top_k: int | None, V: int, *, seed: int, k_range: tuple[int, int] | None = None) -> int | None:
     """k for top-k over V tokens, fresh of the same kind: None and 0 (off) stay; k >= V (nothing
     removed) stays >= V; otherwise a k that removes something, from [2, V) or `k_range`."""
@@ -79,9 +88,10 @@ def fresh_top_k(top_k: int | None, V: int, *, seed: int, k_range: tuple[int, int
 
 
 def probe_get_batch_values(ns, n: int = 50, block_size: int = 6, batch_size: int = 5, seed: int = 11):
-    block_size, starts = around(block_size, 1, seed=seed + 500), around(n - block_size, 1, seed=seed + 501)
-    n, batch_size = block_size + starts, around(batch_size, 1, seed=seed + 502)
-    data = randint(0, around(40, 5, seed=seed + 503), (n,), seed=seed)
+    size = Sizes(seed)
+    block_size, starts = size(block_size, 1), size(n - block_size, 1)
+    n, batch_size = block_size + starts, size(batch_size, 1)
+    data = randint(0, size(40, 5), (n,), seed=seed)
     torch.manual_seed(0)  # an implementation that ignores `generator` still gives a fixed answer
     return call(ns, "get_batch", data, block_size, batch_size, generator=generator(seed), returns=("x", "y"))
 
@@ -132,7 +142,8 @@ def batch_properties(raw, n: int = 20, block_size: int = 4, batch_size: int = 50
 
 def loss_sizes(B: int, T: int, V: int, seed: int) -> tuple[int, int, int]:
     """Fresh (B, T, V) for a loss probe: at least one sequence of two tokens over two ids."""
-    return around(B, 1, seed=seed + 500), around(T, 2, seed=seed + 501), around(V, 2, seed=seed + 502)
+    size = Sizes(seed)
+    return size(B, 1), size(T, 2), size(V, 2)
 
 
 def probe_causal_lm_loss(ns, B: int = 3, T: int = 7, V: int = 11, seed: int = 21):
@@ -164,12 +175,13 @@ def probe_causal_lm_loss_stress(ns, B: int = 3, T: int = 6, V: int = 9, seed: in
 
 def special_ids(seed: int) -> tuple[int, tuple[int, int, int]]:
     """(V, ([CLS], [SEP], [MASK])): V ordinary tokens (20 on the public inputs), the specials after them."""
-    V = around(20, 4, seed=seed)
+    V = Sizes(seed)(20, 4)
     return V, (V, V + 1, V + 2)
 
 
 def probe_mask_tokens_values(ns, B: int = 4, T: int = 25, mask_prob: float | None = 0.3, seed: int = 31):
-    B, T = around(B, 1, seed=seed + 500), around(T, 3, seed=seed + 501)
+    size = Sizes(seed)
+    B, T = size(B, 1), size(T, 3)
     V, specials = special_ids(seed + 502)
     ids = randint(0, V, (B, T), seed=seed)
     ids[:, 0], ids[:, -1] = specials[0], specials[1]  # [CLS] ... [SEP]
@@ -183,7 +195,8 @@ def probe_mask_tokens_contract(ns, seed: int = 35):
     """Called directly: what came back and the ids afterwards, raw (masking written into ids changes
     the caller's batch)."""
     V, specials = special_ids(seed + 502)
-    ids = randint(0, V, (around(3, 1, seed=seed + 500), around(12, 3, seed=seed + 501)), seed=seed)
+    size = Sizes(seed)
+    ids = randint(0, V, (size(3, 1), size(12, 3)), seed=seed)
     ids[:, 0], ids[:, -1] = specials[0], specials[1]
     result = need(ns, "mask_tokens")(ids, list(specials), V, specials[2], 0.5, generator(seed + 1))
     return returned(result, ("inputs", "labels")) | afterwards(ids=ids)
@@ -305,11 +318,11 @@ TINY = dict(vocab_size=11, block_size=8, n_layer=2, n_head=2, d_model=12)
 def tiny(seed: int) -> dict:
     """A tiny model's configuration: TINY on the public inputs; when grading, fresh sizes (block_size
     at least 6, so that the token at position 5 exists; d_model a multiple of n_head)."""
-    n_head = choose(TINY["n_head"], 1, 4, seed=seed + 300)
-    return dict(vocab_size=around(TINY["vocab_size"], 5, seed=seed + 301),
-                block_size=choose(TINY["block_size"], 6, 13, seed=seed + 302),
-                n_layer=choose(TINY["n_layer"], 1, 4, seed=seed + 303),
-                n_head=n_head, d_model=n_head * choose(TINY["d_model"] // TINY["n_head"], 2, 9, seed=seed + 304))
+    size = Sizes(seed + 5000)  # the probe's own sizes come from Sizes(seed)
+    n_head = size(TINY["n_head"], 1, 4)
+    return dict(vocab_size=size(TINY["vocab_size"], 5), block_size=size(TINY["block_size"], 6, 13),
+                n_layer=size(TINY["n_layer"], 1, 4), n_head=n_head,
+                d_model=n_head * size(TINY["d_model"] // TINY["n_head"], 2, 9))
 
 
 def probe_model_logits(ns, name: str = "GPT", seed: int = 51, dropout: float | None = None):
@@ -319,8 +332,9 @@ def probe_model_logits(ns, name: str = "GPT", seed: int = 51, dropout: float | N
     config = tiny(seed)
     V, T = config["vocab_size"], config["block_size"]
     model = build(ns, name, seed=seed, **config, **kwargs)
-    full = randint(0, V, (around(2, 1, seed=seed + 305), T), seed=seed + 1)
-    short = randint(0, V, (around(3, 1, seed=seed + 306), choose(5, 1, T, seed=seed + 307)), seed=seed + 2)
+    size = Sizes(seed)
+    full = randint(0, V, (size(2, 1), T), seed=seed + 1)
+    short = randint(0, V, (size(3, 1), size.within(5, 1, T)), seed=seed + 2)
     with torch.no_grad():
         return (call_module(model, name, full, returns=("logits_full",))
                 | call_module(model, name, short, returns=("logits_short",)))
@@ -331,7 +345,7 @@ def probe_model_train_mode(ns, name: str = "GPT", seed: int = 59, dropout: float
     sum of the embeddings (self.drop), then inside the given blocks, as in the reference."""
     config = tiny(seed)
     model = build(ns, name, seed=seed, dropout=dropout, **config).train()
-    idx = randint(0, config["vocab_size"], (around(2, 1, seed=seed + 305), config["block_size"]), seed=seed + 1)
+    idx = randint(0, config["vocab_size"], (Sizes(seed)(2, 1), config["block_size"]), seed=seed + 1)
     torch.manual_seed(mixed(seed + 2))  # dropout draws from the global RNG
     with torch.no_grad():
         return call_module(model, name, idx, returns=("logits_train",))
@@ -341,8 +355,9 @@ def probe_model_contract(ns, name: str = "GPT", seed: int = 58):
     """Called directly: what came back and idx afterwards, raw (logits alone, not a tuple)."""
     config = tiny(seed)
     model = build(ns, name, seed=seed, **config)
-    T = choose(6, 1, config["block_size"] + 1, seed=seed + 307)
-    idx = randint(0, config["vocab_size"], (around(2, 1, seed=seed + 305), T), seed=seed + 1)
+    size = Sizes(seed)
+    T = size.within(6, 1, config["block_size"] + 1)
+    idx = randint(0, config["vocab_size"], (size(2, 1), T), seed=seed + 1)
     with torch.no_grad():
         result = model(idx)
     return returned(result, ("logits",)) | afterwards(idx=idx)
@@ -433,7 +448,8 @@ def sampled_frequencies(raw, seed: int = 61, rows=ROWS, n: int = DRAWS_PER_ROW, 
 
 def probe_sample_greedy(ns, B: int = 16, V: int = 10, seed: int = 67, **options):
     """temperature 0: the argmax of every row, whatever else is set; nothing is drawn."""
-    B, V = around(B, 1, seed=seed + 500), around(V, 3, seed=seed + 501)
+    size = Sizes(seed)
+    B, V = size(B, 1), size(V, 3)
     if "top_k" in options:
         options["top_k"] = fresh_top_k(options["top_k"], V, seed=seed + 502)
     logits = 1.5 * randn(B, V, seed=seed)
@@ -442,7 +458,8 @@ def probe_sample_greedy(ns, B: int = 16, V: int = 10, seed: int = 67, **options)
 
 def probe_sample_generator(ns, B: int = 64, V: int = 10, seed: int = 65):
     """The same logits and equal generators twice, the global RNG moved in between (see same_draws)."""
-    B, V = around(B, 8, seed=seed + 500), around(V, 3, seed=seed + 501)
+    size = Sizes(seed)
+    B, V = size(B, 8), size(V, 3)
     logits = 1.5 * randn(B, V, seed=seed)
     options = {"temperature": 0.9, "top_k": fresh_top_k(7, V, seed=seed + 502), "top_p": 0.95}
     torch.manual_seed(1)
@@ -461,7 +478,8 @@ def same_draws(raw, B: int = 64, V: int = 10, seed: int = 65):
 
 def probe_sample_contract(ns, B: int = 8, V: int = 10, seed: int = 69):
     """Called directly, arguments by position: what came back and the logits afterwards, raw."""
-    B, V = around(B, 1, seed=seed + 500), around(V, 2, seed=seed + 501)
+    size = Sizes(seed)
+    B, V = size(B, 1), size(V, 2)
     logits = 1.5 * randn(B, V, seed=seed)
     result = need(ns, "sample_next_token")(logits, 0.7, None, None, generator(seed + 1))
     return returned(result, ("tokens",)) | afterwards(logits=logits)
@@ -496,12 +514,13 @@ class ContextModel(torch.nn.Module):
 def probe_generate(ns, seed: int = 71, **sampling):
     """max_new_tokens (9) new tokens after a context of 3 from ContextModel (vocab_size 7, block_size 5),
     sizes drawn fresh when grading; top_k too (fresh_top_k)."""
-    V, block_size = choose(7, 4, 12, seed=seed + 500), choose(5, 2, 9, seed=seed + 501)
-    idx = randint(0, V, (around(3, 1, seed=seed + 502), choose(3, 1, block_size + 1, seed=seed + 503)), seed=seed)
+    size = Sizes(seed)
+    V, block_size = size(7, 4, 12), size(5, 2, 9)
+    idx = randint(0, V, (size(3, 1), size.within(3, 1, block_size + 1)), seed=seed)
     if "top_k" in sampling:
         sampling["top_k"] = fresh_top_k(sampling["top_k"], V, seed=seed + 504)
     torch.manual_seed(0)
-    return call(ns, "generate", ContextModel(V, block_size), idx, choose(9, 3, 15, seed=seed + 505),
+    return call(ns, "generate", ContextModel(V, block_size), idx, size(9, 3, 15),
                 generator=generator(seed + 1), **sampling, returns=("tokens",))
 
 
@@ -552,8 +571,8 @@ def probe_cosine_lr(ns, warmup: int = 10, max_steps: int = 100, max_lr: float = 
 
 def toy_sizes(seed: int) -> tuple[int, int, int, int]:
     """(V, d, B, T) of the toy model and its batches: (7, 6, 3, 5) on the public inputs."""
-    return (choose(7, 4, 12, seed=seed + 400), choose(6, 3, 10, seed=seed + 401), around(3, 1, seed=seed + 402),
-            around(5, 2, seed=seed + 403))
+    size = Sizes(seed)
+    return size(7, 4, 12), size(6, 3, 10), size(3, 1), size(5, 2)
 
 
 def toy_model(seed: int, dropout: float = 0.0) -> torch.nn.Module:
@@ -590,7 +609,7 @@ def probe_train_step(ns, optimizer: str = "sgd", clip: float = 0.05, seed: int =
     model = toy_model(seed)
     opt = make_optimizer(model, optimizer)
     losses = [call(ns, "train_step", model, opt, batch, clip, returns=("loss",))["loss"]
-              for batch in toy_batches(seed + 1, choose(3, 2, 6, seed=seed + 404))]
+              for batch in toy_batches(seed + 1, Sizes(seed + 7)(3, 2, 6))]
     return {"losses": [float(loss) for loss in losses], "params": parameters(model)}
 
 
@@ -602,7 +621,7 @@ def probe_train_step_mode(ns, dropout: float = 0.5, seed: int = 85):
     opt = make_optimizer(model, "sgd")
     torch.manual_seed(mixed(seed + 50))
     losses = [call(ns, "train_step", model, opt, batch, 1.0, returns=("loss",))["loss"]
-              for batch in toy_batches(seed + 1, steps=choose(2, 1, 5, seed=seed + 404))]
+              for batch in toy_batches(seed + 1, steps=Sizes(seed + 7)(2, 1, 5))]
     return {"losses": [float(loss) for loss in losses], "params": parameters(model), "training_after": model.training}
 
 
@@ -614,6 +633,293 @@ def probe_train_step_contract(ns, seed: int = 87):
     inputs, targets = toy_batches(seed + 1, steps=1)[0]
     result = need(ns, "train_step")(model, opt, (inputs, targets), 1.0)
     return {"returned_python_float": isinstance(result, float)} | afterwards(inputs=inputs, targets=targets)
+
+
+# ---------------------------------------------------------------- count_parameters, flops_per_token
+
+
+def gpt_sizes(seed: int, vocab_size: int = 11, block_size: int = 8, n_layer: int = 2, n_head: int = 2,
+              head_size: int = 6) -> dict:
+    """A GPT configuration from its sizes: the given ones on the public inputs, fresh ones when grading
+    (d_model a multiple of n_head)."""
+    size = Sizes(seed)
+    n_head = size(n_head, 1, 2 * n_head + 1)
+    return dict(vocab_size=size(vocab_size, 2), block_size=size(block_size, 1), n_layer=size(n_layer, 1),
+                n_head=n_head, d_model=n_head * size(head_size, 1))
+
+
+def probe_count_parameters(ns, tied: bool = True, seed: int = 201, **sizes):
+    return call(ns, "count_parameters", gpt_sizes(seed, **sizes), tied=tied, returns=("parameters",))
+
+
+def probe_flops_per_token(ns, seed: int = 211, **sizes):
+    return call(ns, "flops_per_token", gpt_sizes(seed, **sizes), returns=("flops",))
+
+
+# ---------------------------------------------------------------- forward_with_cache, generate_with_cache
+
+
+def tiny_gpt(ns, seed: int, block_size: int = 8, scale: float = 0.5) -> torch.nn.Module:
+    """The notebook's GPT (the answer key's while another function is checked) with seeded float64
+    weights of spread `scale`: 2 layers, 2 heads of 3 on the public inputs, fresh sizes when grading."""
+    size = Sizes(seed + 1000)
+    n_head = size(2, 1, 4)
+    return build(ns, "GPT", seed=seed, scale=scale, vocab_size=size(11, 4), block_size=size(block_size, 4),
+                 n_layer=size(2, 1, 4), n_head=n_head, d_model=n_head * size(3, 2))
+
+
+def unpacked(result, name: str) -> dict[str, Any]:
+    """forward_with_cache's (logits, cache) as raw outputs: logits, k0, v0, k1, v1, ... (one pair per
+    block); anything but a tuple (logits, list of (k, v) pairs) is refused in one line."""
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        raise ProbeError(f"`{name}` returned {type(result).__name__}; expected a tuple (logits, cache)")
+    logits, cache = result
+    if not isinstance(cache, tuple | list) or not all(isinstance(kv, tuple | list) and len(kv) == 2 for kv in cache):
+        raise ProbeError(f"`{name}`'s cache is a {type(cache).__name__}; expected a list of (k, v), one per block")
+    return {"logits": logits} | {f"{kind}{layer}": t for layer, kv in enumerate(cache) for kind, t in zip("kv", kv,
+                                                                                                       strict=True)}
+
+
+def probe_forward_with_cache(ns, T: int = 7, past: int = 4, seed: int = 221):
+    """The first `past` tokens with no cache, then the other T - past with that cache; and the
+    model's full forward on all T (see cache_matches_forward)."""
+    model = tiny_gpt(ns, seed)
+    size = Sizes(seed)
+    T = size.within(T, 2, model.block_size + 1)
+    past = size.within(past, 1, T)
+    idx = randint(0, model.tok_emb.num_embeddings, (size(2, 1, 4), T), seed=seed + 1)
+    fwc = need(ns, "forward_with_cache")
+    with torch.no_grad():
+        first = unpacked(fwc(model, idx[:, :past], None), "forward_with_cache")
+        cache = [(first[f"k{i}"], first[f"v{i}"]) for i in range(len(model.blocks)) if f"k{i}" in first]
+        then = unpacked(fwc(model, idx[:, past:], cache), "forward_with_cache")
+        full = model(idx)
+    return ({"logits_past": first["logits"], "full_forward": full}
+            | {f"{name}_after": value for name, value in then.items()})
+
+
+def cache_matches_forward(raw, T: int = 7, past: int = 4, seed: int = 221):
+    """The two calls' logits against the full forward, and each layer's cache shape (B, nh, T, hs)."""
+    layers = sorted(int(k[len("k"):-len("_after")]) for k in raw if k.startswith("k") and k.endswith("_after"))
+    return computable(
+        logits_match_full_forward=lambda: np.allclose(
+            np.concatenate([raw["logits_past"], raw["logits_after"]], axis=1), raw["full_forward"], atol=1e-9),
+        cache_shapes=lambda: np.array([np.shape(raw[f"{kind}{layer}_after"]) for layer in layers for kind in "kv"]),
+    )
+
+
+def probe_forward_with_cache_steps(ns, T: int = 8, seed: int = 225):
+    """One token at a time from an empty cache: every step's logits (T steps) and the final cache."""
+    model = tiny_gpt(ns, seed)
+    T = Sizes(seed).within(T, 2, model.block_size + 1)
+    idx = randint(0, model.tok_emb.num_embeddings, (1, T), seed=seed + 1)
+    cache, steps = None, []
+    fwc = need(ns, "forward_with_cache")
+    with torch.no_grad():
+        for t in range(T):
+            out = unpacked(fwc(model, idx[:, t : t + 1], cache), "forward_with_cache")
+            steps.append(out.pop("logits"))
+            cache = [(out[f"k{i}"], out[f"v{i}"]) for i in range(len(model.blocks)) if f"k{i}" in out]
+    return {"logits": torch.cat(steps, dim=1)} | {f"{kind}{i}": t for i, kv in enumerate(cache)
+                                                     for kind, t in zip("kv", kv, strict=True)}
+
+
+def probe_forward_with_cache_contract(ns, seed: int = 229):
+    """Called with a cache: the cache's tensors and list afterwards, raw (they must be left as they were)."""
+    model = tiny_gpt(ns, seed)
+    size = Sizes(seed)
+    T = size.within(5, 2, model.block_size + 1)
+    past = size.within(3, 1, T)
+    idx = randint(0, model.tok_emb.num_embeddings, (2, T), seed=seed + 1)
+    with torch.no_grad():
+        _, cache = model_cache(ns, model, idx[:, :past])
+        given = list(cache)
+        result = need(ns, "forward_with_cache")(model, idx[:, past:], given)
+    return ({"returned_pair": isinstance(result, tuple | list) and len(result) == 2,
+             "cache_length_after_call": len(given)}
+            | {f"{kind}{i}_after_call": t for i, kv in enumerate(given) for kind, t in zip("kv", kv, strict=True)})
+
+
+def model_cache(ns, model: torch.nn.Module, idx: torch.Tensor) -> tuple[torch.Tensor, list]:
+    """The cache of idx, computed by the probe from the model's own modules (not by forward_with_cache):
+    the keys and values of every block, (B, nh, T, hs)."""
+    B, T = idx.shape
+    x = model.tok_emb(idx) + model.pos_emb(torch.arange(T))
+    mask = torch.ones(T, T, dtype=torch.bool).tril()
+    cache = []
+    for block in model.blocks:
+        C = x.size(-1)
+        _, k, v = block.attn.qkv(block.ln1(x)).split(C, dim=2)
+        cache.append(tuple(t.view(B, T, block.attn.n_head, -1).transpose(1, 2) for t in (k, v)))
+        x = block(x, mask)
+    return x, cache
+
+
+def probe_generate_with_cache(ns, T: int = 3, new: int = 4, seed: int = 231, **sampling):
+    """generate_with_cache and generate (the answer key's while generate_with_cache is checked) from
+    the same prompt with equal generators (see same_tokens). 16 prompts: a tiny model's next token
+    depends on the context only a little, so a cache that loses or misplaces a token changes some draws,
+    not all of them."""
+    model = tiny_gpt(ns, seed)
+    size = Sizes(seed)
+    bs = model.block_size
+    T = size.within(T, bs + 1, bs + 4) if T > 8 else size.within(T, 1, bs + 1)  # longer than the context or not
+    prompt = randint(0, model.tok_emb.num_embeddings, (size(16, 8), T), seed=seed + 1)
+    overflows = T + new > 8  # the public block_size: does the context outgrow the cache?
+    new = size.within(new, max(1, bs - T + 1), 3 * bs) if overflows else size.within(new, 1, bs - T + 1)
+    torch.manual_seed(0)
+    return (call(ns, "generate_with_cache", model, prompt, new, generator=generator(seed + 2), **sampling,
+                 returns=("tokens",))
+            | call(ns, "generate", model, prompt, new, generator=generator(seed + 2), **sampling,
+                   returns=("tokens_without_cache",)))
+
+
+def same_tokens(raw, **_):
+    """The tokens must be generate's, token for token."""
+    return computable(same_as_generate=lambda: same(raw["tokens"], raw["tokens_without_cache"]))
+
+
+# ---------------------------------------------------------------- byte-pair encoding
+
+ALPHABET = "aabbbcdeé日 "  # repeated letters make runs (a, a) and ties; é and 日 are several UTF-8 bytes
+
+
+def bpe_text(seed: int, n_words: int, alphabet: str = ALPHABET, punctuation: str = ",.!") -> str:
+    """Words of letters from `alphabet` (with runs such as 'aaa'), spaces and punctuation, seeded."""
+    gen = generator(seed)
+
+    def pick(symbols: str) -> str:
+        return symbols[int(torch.randint(len(symbols), (1,), generator=gen))]
+
+    words = []
+    for _ in range(n_words):
+        length = int(torch.randint(1, 7, (1,), generator=gen))
+        word = "".join(pick(alphabet.strip()) for _ in range(length))
+        if int(torch.randint(4, (1,), generator=gen)) == 0:
+            word += pick(punctuation)
+        words.append(word)
+    return " ".join(words)
+
+
+def token_ids(values, name: str) -> list[int]:
+    """A returned list (or 1-D tensor) of ints as raw output; anything else refused in one line."""
+    if isinstance(values, torch.Tensor):
+        values = values.tolist()
+    if not isinstance(values, list | tuple) or not all(isinstance(v, int) for v in values):
+        raise ProbeError(f"`{name}` returned {type(values).__name__}; expected a list of ints")
+    return list(values)
+
+
+def merge_pairs(result, name: str) -> list[list[int]]:
+    """train_bpe's merges as raw output; anything but a list of (int, int) pairs refused in one line
+    (pairs of bytes, CS336's format, are not this notebook's)."""
+    if not isinstance(result, list | tuple) or not all(
+            isinstance(p, tuple | list) and len(p) == 2 and all(isinstance(i, int) for i in p) for p in result):
+        raise ProbeError(f"`{name}` must return a list of (int, int) pairs: merges[i] = (a, b) makes 256 + i")
+    return [list(p) for p in result] or np.zeros((0, 2), dtype=np.int64)
+
+
+def probe_merge_pair(ns, n: int = 20, symbols: int = 3, seed: int = 241, same_ids: bool = False):
+    """Random ids over a few symbols (so the pair occurs several times, in runs when same_ids) and
+    a pair that occurs in them."""
+    size = Sizes(seed)
+    ids = randint(0, size(symbols, 2, 5), (size(n, 4),), seed=seed).tolist()
+    a = ids[0]
+    pair = (a, a) if same_ids else (a, ids[1] if ids[1] != a else a + 1)
+    if same_ids:
+        ids[1:4] = [a, a, a]  # at least one run of four
+    return {"merged": token_ids(need(ns, "merge_pair")(ids, pair, 300 + size(5)), "merge_pair")}
+
+
+def probe_merge_pair_contract(ns, seed: int = 245):
+    """Called directly: whether it returned a list, and ids afterwards (must be unchanged), raw."""
+    ids = randint(0, 3, (Sizes(seed)(12, 4),), seed=seed).tolist()
+    ids[:3] = [1, 2, 1]
+    result = need(ns, "merge_pair")(ids, (1, 2), 256)
+    return {"returned_list": isinstance(result, list), "ids_after_call": ids}
+
+
+def probe_train_bpe(ns, n_words: int = 60, merges: int = 12, seed: int = 251, alphabet: str = ALPHABET):
+    size = Sizes(seed)
+    text = bpe_text(seed, size(n_words, 20), alphabet)
+    return {"merges": merge_pairs(need(ns, "train_bpe")(text, 256 + size(merges, 1)), "train_bpe")}
+
+
+def probe_train_bpe_ties(ns, seed: int = 255):
+    """Distinct words, each once: almost every pair has count 1 or 2, so the tie rule decides most merges."""
+    size = Sizes(seed)
+    gen = generator(seed)
+    letters = "abcdefghijklmnop"
+    words = ["".join(letters[int(i)] for i in torch.randint(16, (size(3, 2, 5),), generator=gen))
+             for _ in range(size(12, 6))]
+    text = " ".join(dict.fromkeys(words))  # each word once, in the order drawn
+    return {"merges": merge_pairs(need(ns, "train_bpe")(text, 256 + size(10, 4)), "train_bpe")}
+
+
+def probe_train_bpe_exhausted(ns, seed: int = 257):
+    """A vocab_size larger than the text allows: merges stop when no pair is left."""
+    size = Sizes(seed)
+    text = bpe_text(seed, size(5, 3), alphabet="abc ")  # at most ~40 bytes: fewer merges than asked for
+    return {"merges": merge_pairs(need(ns, "train_bpe")(text, 256 + size(80, 60)), "train_bpe")}
+
+
+def random_merges(seed: int, n: int, alphabet: str = ALPHABET) -> list[tuple[int, int]]:
+    """n merges over the bytes of `alphabet`, each pair of tokens that exist by then (earlier merges'
+    tokens included), as a tokenizer could have learned them; includes (letter, space), a pair
+    pre-tokens never hold, and a pair of the same token."""
+    gen = generator(seed)
+    tokens = sorted(set(alphabet.encode("utf-8")))
+    merges = [(ord("a"), ord("a")), (ord("b"), ord(" "))]
+    while len(merges) < n:
+        pool = tokens + list(range(256, 256 + len(merges)))
+        a, b = (pool[int(i)] for i in torch.randint(len(pool), (2,), generator=gen))
+        if (a, b) not in merges:
+            merges.append((a, b))
+    return merges
+
+
+def probe_bpe_encode(ns, n_words: int = 30, n_merges: int = 40, seed: int = 261, text: str | None = None):
+    size = Sizes(seed)
+    merges = random_merges(seed, size(n_merges, 10))
+    text = bpe_text(seed + 1, size(n_words, 5)) if text is None else text
+    return {"ids": token_ids(need(ns, "bpe_encode")(text, merges), "bpe_encode")}
+
+
+def probe_bpe_encode_order(ns, seed: int = 265):
+    """Merges whose order decides the result: (x, y) before (y, z) encodes 'xyz' as [xy, z], and (a, b)
+    before (b, c) 'abc' as [ab, c]; in the text (y, z) is more frequent than (x, y), (a, b) than (b, c),
+    so replaying the merges latest first, or most frequent first, gives other tokens."""
+    merges = [(ord("x"), ord("y")), (ord("y"), ord("z")), (ord("a"), ord("b")), (ord("b"), ord("c"))]
+    words = ["xyz", "yz", "abc", "ab", "yz", "ab"]
+    text = " ".join(words[i % len(words)] for i in range(Sizes(seed)(7, 6)))
+    return {"ids": token_ids(need(ns, "bpe_encode")(text, merges), "bpe_encode")}
+
+
+def codes(result, name: str) -> list[int]:
+    """A returned string as its code points (probe outputs are numbers); anything else is refused."""
+    if not isinstance(result, str):
+        raise ProbeError(f"`{name}` returned a {type(result).__name__}; expected a str")
+    return [ord(c) for c in result] or np.zeros(0, dtype=np.int64)
+
+
+def probe_bpe_decode(ns, n: int = 30, n_merges: int = 40, seed: int = 271):
+    """Random ids over the merges' tokens and the alphabet's bytes (which may not make valid UTF-8)."""
+    size = Sizes(seed)
+    merges = random_merges(seed, size(n_merges, 10))
+    pool = torch.tensor(sorted(set(ALPHABET.encode("utf-8"))) + list(range(256, 256 + len(merges))))
+    ids = pool[randint(0, len(pool), (size(n, 5),), seed=seed + 1)].tolist()
+    return {"text": codes(need(ns, "bpe_decode")(ids, merges), "bpe_decode")}
+
+
+def probe_bpe_decode_split(ns, seed: int = 275):
+    """Valid UTF-8 whose multi-byte characters are split between tokens: é = C3 A9 and 日 = E6 97 A5, with
+    tokens a+C3, A9+space, E6+97 and E6 97+A5: joined they decode, one by one they do not."""
+    size = Sizes(seed)
+    merges = [(0xE6, 0x97), (0xA9, 0x20), (0x61, 0xC3), (256, 0xA5)]
+    pieces = [[0x61, 0xC3, 0xA9, 0x20], [258, 257], [256, 0xA5], [259, 0x20], [0x62]]
+    order = randint(0, len(pieces), (size(8, 3),), seed=seed).tolist()
+    ids = [i for k in order for i in pieces[k]]
+    return {"text": codes(need(ns, "bpe_decode")(ids, merges), "bpe_decode")}
 
 
 # Probes are bound with partial, not looked up by name when they run; properties are derived in the
@@ -720,4 +1026,55 @@ CHECKS = [
           description="a model with dropout left in eval mode: train_step switches it to train mode (dropout on)"),
     Check("train_step_contract", "train_step", probe_train_step_contract, points=1,
           description="returns the loss as a Python float (loss.item()) and leaves the batch unchanged"),
+    # ------------------------------------------------------------ count_parameters, flops_per_token
+    Check("count_parameters_tied", "count_parameters", probe_count_parameters, points=1, exact_dtype=True,
+          description="a GPT of vocab 11, block 8, 2 layers, 2 heads of 6, tied head: the real parameter count"),
+    Check("count_parameters_untied", "count_parameters", partial(probe_count_parameters, tied=False, seed=203),
+          points=1, exact_dtype=True, description="the same sizes with an untied LM head"),
+    Check("flops_per_token_values", "flops_per_token", probe_flops_per_token, points=1, exact_dtype=True,
+          description="Kaplan's 6N + 6 n_layer block_size d_model for vocab 11, block 8, 2 layers, d_model 12"),
+    # ------------------------------------------------------------ forward_with_cache
+    Check("forward_with_cache_past", "forward_with_cache",
+          **paired(probe_forward_with_cache, cache_matches_forward), points=2,
+          description="a tiny GPT: 4 tokens with no cache, then 3 with their cache: logits as the full forward's, "
+                      "cache (k, v) per layer of shape (B, n_head, 7, hs)"),
+    Check("forward_with_cache_one_at_a_time", "forward_with_cache", probe_forward_with_cache_steps, points=1,
+          description="8 tokens fed one at a time from an empty cache: every step's logits and the final cache"),
+    Check("forward_with_cache_contract", "forward_with_cache", probe_forward_with_cache_contract, points=1,
+          description="returns (logits, cache) and leaves the given cache list and its tensors unchanged"),
+    # ------------------------------------------------------------ generate_with_cache
+    Check("generate_with_cache_values", "generate_with_cache",
+          **paired(probe_generate_with_cache, same_tokens, temperature=0.9, top_k=5), points=2,
+          description="a tiny GPT (block_size 8), 4 tokens after 16 prompts of 3, temperature 0.9, top-k 5: "
+                      "generate's tokens"),
+    Check("generate_with_cache_past_block_size", "generate_with_cache",
+          **paired(probe_generate_with_cache, same_tokens, new=14, seed=233), points=1,
+          description="14 tokens after 3 with block_size 8: the context outgrows the cache, still generate's tokens"),
+    # ------------------------------------------------------------ merge_pair
+    Check("merge_pair_values", "merge_pair", probe_merge_pair, points=1,
+          description="20 ids over 3 symbols, a pair of two different ids replaced by a new id"),
+    Check("merge_pair_overlapping", "merge_pair", partial(probe_merge_pair, same_ids=True, seed=243), points=1,
+          description="a pair (a, a) in runs of a: replaced left to right without overlap ([a, a, a] -> [new, a])"),
+    Check("merge_pair_contract", "merge_pair", probe_merge_pair_contract, points=1,
+          description="returns a new list and leaves ids unchanged"),
+    # ------------------------------------------------------------ train_bpe
+    Check("train_bpe_values", "train_bpe", probe_train_bpe, points=2,
+          description="12 merges on 60 random words with runs (aaa), é and 日: merges in order"),
+    Check("train_bpe_ties", "train_bpe", probe_train_bpe_ties, points=1,
+          description="10 merges on distinct words, where most counts tie: ties go to the greater pair of ids"),
+    Check("train_bpe_exhausted", "train_bpe", probe_train_bpe_exhausted, points=1,
+          description="vocab_size 336 on 5 words: fewer possible merges, so it stops when no pair is left"),
+    # ------------------------------------------------------------ bpe_encode
+    Check("bpe_encode_values", "bpe_encode", probe_bpe_encode, points=2,
+          description="random words (é, 日, punctuation) with 40 merges, some of pairs no pre-token holds"),
+    Check("bpe_encode_merge_order", "bpe_encode", probe_bpe_encode_order, points=1,
+          description="merges (x, y) before (y, z), (a, b) before (b, c): 'xyz' is [xy, z], 'abc' [ab, c]"),
+    Check("bpe_encode_unseen_characters", "bpe_encode",
+          partial(probe_bpe_encode, seed=263, text="naïve café, 日本 🎉 ∑ aab"), points=1,
+          description="characters no merge knows (ï, 本, an emoji) encode as their UTF-8 bytes"),
+    # ------------------------------------------------------------ bpe_decode
+    Check("bpe_decode_values", "bpe_decode", probe_bpe_decode, points=1,
+          description="30 random ids over 40 merges and the bytes of é and 日: invalid UTF-8 becomes U+FFFD"),
+    Check("bpe_decode_split_characters", "bpe_decode", probe_bpe_decode_split, points=2,
+          description="é and 日 split between tokens: the bytes are joined before decoding"),
 ]
