@@ -83,3 +83,32 @@ def test_skipgram_pairs_match_a_plain_loop(ns) -> None:
     expected = [(int(ids[i]), int(ids[j])) for i in range(len(ids)) for j in range(len(ids))
                 if 0 < abs(i - j) <= spans[i] and ids[i] >= 0 and ids[j] >= 0]
     assert list(zip(centres.tolist(), contexts.tolist(), strict=True)) == expected
+
+
+def test_sgd_step_is_autograds_gradient_of_the_summed_loss(ns) -> None:
+    """The training loop's hand-written step moves every row by -lr x autograd's gradient of the
+    summed loss of the graded SkipGramNS, repeated rows (1 and 7 here) adding their steps."""
+    import torch
+
+    torch.manual_seed(0)
+    model = ns["SkipGramNS"](10, 6, sparse=False).double()
+    torch.nn.init.normal_(model.out_embed.weight)
+    before = [p.detach().clone() for p in model.parameters()]
+    centers, contexts = torch.tensor([1, 2, 1, 7]), torch.tensor([4, 5, 6, 7])
+    negatives = torch.tensor([[7, 8, 1], [9, 0, 0], [1, 7, 3], [2, 2, 5]])
+    loss = model(centers, contexts, negatives)
+    (len(centers) * loss).backward()
+    reported = ns["sgns_sgd_step"](model, centers, contexts, negatives, 0.3)
+    assert reported == pytest.approx(loss.item(), rel=1e-12)
+    for p, old in zip(model.parameters(), before, strict=True):
+        torch.testing.assert_close(p.detach() - old, -0.3 * p.grad, rtol=1e-12, atol=1e-14)
+
+
+def test_noise_table_draws_from_the_noise_distribution(ns) -> None:
+    import torch
+
+    counts = np.array([900, 300, 40, 7, 5, 5])
+    table = ns["noise_table"](counts, size=100_000)
+    assert table.dtype == torch.int64 and len(table) == 100_000
+    share = np.bincount(table.numpy(), minlength=len(counts)) / len(table)
+    np.testing.assert_allclose(share, ns["negative_sampling_distribution"](counts), atol=2e-5)
