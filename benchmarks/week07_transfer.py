@@ -7,12 +7,13 @@ side by side in the same process:
    the alignment error) and median wall time, on the shipped SGNS spaces (5,000 x 64) and on random
    20,000 x 300 matrices;
 2. the fine-tuning regimes (scratch, linear probe, full fine-tuning, gradual unfreezing + LLRD) at 1%,
-   10% and 100% of the 35,085 labelled definitions, next to scikit-learn's LogisticRegression and our
-   linear_probe on the averaged SGNS vectors of each definition (validation accuracy);
+   10% and 100% of the 35,085 labelled definitions, next to the same probe on a random (untrained) encoder,
+   and scikit-learn's LogisticRegression and our linear_probe on the averaged SGNS vectors of each
+   definition (validation accuracy);
 3. the word-level GPT's validation loss after the same number of steps with random, frozen and
    fine-tuned pretrained embeddings.
 
-    python benchmarks/week07_transfer.py                     # ~10 minutes on an idle 2-core machine
+    python benchmarks/week07_transfer.py                     # ~7 minutes on one thread at load average ~7
     python benchmarks/week07_transfer.py --fractions 0.01 --lm-steps 100   # a quick smoke run
 """
 
@@ -108,6 +109,14 @@ def bench_regimes(ns: dict[str, Any], fractions: list[float]) -> list[dict[str, 
             row[regime] = ns["run_regime"](regime, n)[0]
             row[f"{regime} s"] = time.perf_counter() - start
         start = time.perf_counter()
+        torch.manual_seed(0)
+        random_encoder = ns["Encoder"](**ns["encoder_config"])  # the control: the same architecture, untrained
+        features = [ns["encoder_features"](random_encoder, seqs).double() for seqs in
+                    ([ns["train_seqs"][i] for i in order.tolist()], ns["val_seqs"])]
+        row["linear probe, random encoder"] = ns["linear_probe"](features[0], ytr[order], features[1], yva,
+                                                                 len(ns["CLASSES"]), 1.0)[2]
+        row["linear probe, random encoder s"] = time.perf_counter() - start
+        start = time.perf_counter()
         clf = LogisticRegression(max_iter=2000).fit(xtr[order].numpy(), ytr[order].numpy())
         row["sklearn logreg on mean SGNS"] = float(clf.score(xva.numpy(), yva.numpy()))
         row["sklearn logreg on mean SGNS s"] = time.perf_counter() - start
@@ -148,12 +157,12 @@ def main() -> None:
               f"(ratio {row['time_ratio_ours_over_scipy']:.2f})")
 
     figures["regimes"] = bench_regimes(ns, args.fractions)
-    columns = ["scratch", "linear probe", "full fine-tuning", "gradual + LLRD", "linear_probe on mean SGNS",
-               "sklearn logreg on mean SGNS"]
+    columns = ["scratch", "linear probe", "linear probe, random encoder", "full fine-tuning", "gradual + LLRD",
+               "linear_probe on mean SGNS", "sklearn logreg on mean SGNS"]
     print("\n== six supersenses, validation accuracy (4,410 definitions) ==")
-    print(f"{'labels':>14}" + "".join(f"{c:>28}" for c in columns))
+    print(f"{'labels':>14}" + "".join(f"{c:>30}" for c in columns))
     for row in figures["regimes"]:
-        print(f"{row['fraction']:>6.0%} {row['n']:>7,}" + "".join(f"{row[c]:>28.3f}" for c in columns))
+        print(f"{row['fraction']:>6.0%} {row['n']:>7,}" + "".join(f"{row[c]:>30.3f}" for c in columns))
     print("seconds:", "; ".join(f"{row['n']}: " + ", ".join(f"{c} {row[c + ' s']:.0f}" for c in columns
                                                         if c + " s" in row) for row in figures["regimes"]))
 

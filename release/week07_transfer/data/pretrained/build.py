@@ -4,14 +4,15 @@ Writes into --out (default: this folder):
   vocab.txt              the 5,000 most frequent words of the pretraining corpus, one per line, most frequent first
   sgns_seed0.safetensors `vectors` (5000, 64) float32: skip-gram with negative sampling, seed 0
   sgns_seed1.safetensors the same recipe with seed 1 (a second space to align with Procrustes)
-  encoder.safetensors    a word-level BERT-style encoder (2 layers, 4 heads, d_model 64) pretrained with masked LM
+  encoder.safetensors    a word-level BERT-style encoder (2 layers, 4 heads, d_model 64) pretrained with masked LM,
+                         its token embeddings initialised from the seed-0 SGNS vectors
   metrics.json           the figures a rebuild must reproduce (see README.md for the tolerances)
   SHA256SUMS             sha256 of the four model files and vocab.txt
 
 The pretraining corpus is data/wordnet_glosses/corpus.txt.gz minus every line that is the definition of
 a val or test synset of supersenses.tsv.gz: the downstream task's evaluation glosses are never seen.
 
-    python data/pretrained/build.py            # a few minutes on one idle CPU thread (build_seconds in metrics.json)
+    python data/pretrained/build.py            # ~5 minutes on one idle CPU thread (build_seconds in metrics.json)
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")  # encoder ids 0..4; w
 VOCAB_SIZE = 5000
 SGNS = dict(dim=64, window=5, negatives=5, sample=1e-3, ns_exponent=0.75, epochs=2, batch=8192, lr=0.01)
 ENCODER = dict(max_len=32, n_layer=2, n_head=4, d_model=64)
-MLM = dict(steps=2000, batch=64, warmup=100, max_lr=2e-3, min_lr=2e-4, mask_prob=0.15, val_lines=2000)
+MLM = dict(steps=10_000, tokens=1024, warmup=500, max_lr=2e-3, min_lr_ratio=0.1, weight_decay=0.01, mask_prob=0.15,
+           val_lines=2000, eval_every=1000)  # tokens: ids per batch, padding included (~100 glosses, ~95 masked)
 
 
 # ---------------------------------------------------------------- corpus
@@ -243,8 +245,55 @@ def mlm_eval(model: Encoder, seqs: list[list[int]], vocab_size: int) -> tuple[fl
     return total / count, correct / count
 
 
-def train_encoder(corpus: list[list[str]], vocab: list[str]) -> tuple[Encoder, dict[str, float]]:
-    """Masked-LM pretraining on the corpus lines (one line per sequence), AdamW with a cosine schedule."""
+def length_batches(lengths: np.ndarray, tokens: int, rng: np.random.Generator) -> list[list[int]]:
+    """One epoch of batches of similar length, at most `tokens` ids each, padding included.
+
+    Shuffle, sort each run of 8,192 sequences by length, cut it greedily, shuffle the batches: a random
+    batch of 64 glosses is padded to ~30 ids for 10 real ones, and the padding costs as much as the text."""
+    order, batches = rng.permutation(len(lengths)), []
+    for run in np.array_split(order, max(1, len(order) // 8192)):
+        run = run[np.argsort(lengths[run], kind="stable")]
+        batch: list[int] = []
+        for i in run:
+            if batch and (len(batch) + 1) * lengths[i] > tokens:  # run is sorted: lengths[i] is the batch's longest
+                batches.append(batch)
+                batch = []
+            batch.append(int(i))
+        batches.append(batch)
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+@torch.no_grad()
+def unigram_eval(train: list[list[int]], val: list[list[int]], vocab_size: int) -> tuple[float, float]:
+    """The baseline a masked LM must beat: the training unigram distribution at mlm_eval's masked positions."""
+    counts = torch.bincount(torch.tensor([i for s in train for i in s if i >= len(SPECIALS)]), minlength=vocab_size)
+    log_p = (counts.double() / counts.sum()).log()
+    gen = torch.Generator().manual_seed(1234)  # mlm_eval's masks
+    total, correct, count = 0.0, 0, 0
+    for start in range(0, len(val), 256):
+        ids, _ = pad(val[start:start + 256])
+        _, labels = mask_for_mlm(ids, vocab_size, MLM["mask_prob"], gen)
+        target = labels[labels != -100]
+        total -= log_p[target].sum().item()
+        correct += (target == log_p.argmax()).sum().item()
+        count += len(target)
+    return total / count, correct / count
+
+
+def mlm_lr(step: int) -> float:
+    """Linear warm-up to max_lr, then cosine decay to min_lr_ratio * max_lr at the last step."""
+    if step < MLM["warmup"]:
+        return MLM["max_lr"] * (step + 1) / MLM["warmup"]
+    angle = math.pi * (step - MLM["warmup"]) / (MLM["steps"] - MLM["warmup"])
+    ratio = MLM["min_lr_ratio"]
+    return MLM["max_lr"] * (ratio + (1 - ratio) * 0.5 * (1 + math.cos(angle)))
+
+
+def train_encoder(
+    corpus: list[list[str]], vocab: list[str], vectors: torch.Tensor
+) -> tuple[Encoder, dict[str, float | list[list[float]]]]:
+    """Masked-LM pretraining, one corpus line per sequence, the token embeddings initialised from `vectors`
+    (SGNS, (len(vocab), d_model)); AdamW, warm-up then cosine decay, batches of similar length."""
     seqs = encode_lines(corpus, vocab, ENCODER["max_len"])
     order = np.random.default_rng(0).permutation(len(seqs))
     val = [seqs[i] for i in order[: MLM["val_lines"]]]
@@ -252,20 +301,25 @@ def train_encoder(corpus: list[list[str]], vocab: list[str]) -> tuple[Encoder, d
     V = len(SPECIALS) + len(vocab)
     torch.manual_seed(0)
     model = Encoder(V, **ENCODER)
-    opt = torch.optim.AdamW(model.parameters(), lr=MLM["max_lr"], weight_decay=0.01)
-    gen = torch.Generator().manual_seed(0)
-    before = mlm_eval(model, val, V)
-    losses = []
+    with torch.no_grad():
+        model.tok_emb.weight[len(SPECIALS):] = vectors  # week 1's vectors, unscaled; specials keep N(0, 0.02)
+    # no weight decay on embeddings, LayerNorms and biases (BERT's recipe): decay would shrink the SGNS rows
+    decay = [p for name, p in model.named_parameters() if p.dim() >= 2 and "emb" not in name]
+    no_decay = [p for name, p in model.named_parameters() if not (p.dim() >= 2 and "emb" not in name)]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": MLM["weight_decay"]},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=MLM["max_lr"])
+    gen, rng = torch.Generator().manual_seed(0), np.random.default_rng(0)
+    lengths = np.array([len(s) for s in train])
+    unigram = unigram_eval(train, val, V)
+    curve = [[0, *mlm_eval(model, val, V)]]  # (step, val loss, val accuracy)
+    losses: list[float] = []
+    queue: list[list[int]] = []
     for step in range(MLM["steps"]):
-        if step < MLM["warmup"]:
-            lr = MLM["max_lr"] * (step + 1) / MLM["warmup"]
-        else:
-            progress = (step - MLM["warmup"]) / (MLM["steps"] - MLM["warmup"])
-            lr = MLM["min_lr"] + 0.5 * (MLM["max_lr"] - MLM["min_lr"]) * (1 + math.cos(math.pi * progress))
         for group in opt.param_groups:
-            group["lr"] = lr
-        rows = torch.randint(len(train), (MLM["batch"],), generator=gen).tolist()
-        ids, mask = pad([train[i] for i in rows])
+            group["lr"] = mlm_lr(step)
+        if not queue:
+            queue = length_batches(lengths, MLM["tokens"], rng)
+        ids, mask = pad([train[i] for i in queue.pop()])
         inputs, labels = mask_for_mlm(ids, V, MLM["mask_prob"], gen)
         chosen = labels != -100  # the (V,)-wide head runs on the chosen positions only: 7x less work
         loss = F.cross_entropy(model.mlm_logits(model(inputs, mask)[chosen]), labels[chosen])
@@ -274,11 +328,16 @@ def train_encoder(corpus: list[list[str]], vocab: list[str]) -> tuple[Encoder, d
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         losses.append(loss.item())
-    after = mlm_eval(model, val, V)
+        if (step + 1) % MLM["eval_every"] == 0:
+            curve.append([step + 1, *mlm_eval(model, val, V)])
+            print(f"mlm step {step + 1}: train {sum(losses[-500:]) / 500:.3f}, val {curve[-1][1]:.3f}, "
+                  f"accuracy {curve[-1][2]:.3f}", flush=True)
     return model.eval(), {
-        "mlm_val_loss_init": round(before[0], 4), "mlm_val_acc_init": round(before[1], 4),
-        "mlm_val_loss": round(after[0], 4), "mlm_val_acc": round(after[1], 4),
-        "mlm_train_loss_last100": round(sum(losses[-100:]) / 100, 4),
+        "mlm_val_loss_unigram": round(unigram[0], 4), "mlm_val_acc_unigram": round(unigram[1], 4),
+        "mlm_val_loss_init": round(curve[0][1], 4), "mlm_val_acc_init": round(curve[0][2], 4),
+        "mlm_val_loss": round(curve[-1][1], 4), "mlm_val_acc": round(curve[-1][2], 4),
+        "mlm_train_loss_last500": round(sum(losses[-500:]) / 500, 4),
+        "mlm_val_curve": [[s, round(loss, 4), round(acc, 4)] for s, loss, acc in curve],
     }
 
 
@@ -312,7 +371,7 @@ def main() -> None:
     (args.out / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="ascii")
     known = set(vocab)
     n_tokens = sum(map(len, corpus))
-    metrics: dict[str, float | int | list[float]] = {
+    metrics: dict[str, float | int | list] = {
         "corpus_lines": len(corpus), "corpus_tokens": n_tokens,
         "vocab_token_coverage": round(sum(w in known for line in corpus for w in line) / n_tokens, 4),
     }
@@ -324,7 +383,7 @@ def main() -> None:
         spaces.append(vectors)
         print(f"sgns seed {seed}: losses {losses} ({time.time() - t0:.0f} s)", flush=True)
     metrics["sgns_seed_neighbour_overlap_at_10"] = round(neighbour_overlap(*spaces), 4)
-    model, mlm = train_encoder(corpus, vocab)
+    model, mlm = train_encoder(corpus, vocab, spaces[0])
     metrics |= mlm
     state = {k: v.contiguous() for k, v in model.state_dict().items()}
     save_file(state, str(args.out / "encoder.safetensors"))  # no metadata: its key order is not deterministic
